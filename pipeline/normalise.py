@@ -1,0 +1,210 @@
+"""Turn a row of strings into typed values: dates, 万元 money, enumerations, checked codes.
+
+Each parser raises `ValueError` with a short Chinese reason for staff. Reasons never repeat an
+ID number or a code that could be one (the report is read by people who must not see them).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from stdnum.cn import ric, uscc
+from stdnum.iso7064 import mod_11_2
+
+from pipeline.errors import Problem
+from pipeline.tables import (BOOL, CREDIT, DATE, ENUM, INT, KINDS, MONEY, SECRET, SYNONYMS, Table)
+
+_YMD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?)?$")
+_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_SERIAL = re.compile(r"^\d{5}(?:\.\d+)?$")
+_EXCEL_EPOCH = date(1899, 12, 30)  # Excel's day 0 (its 1900 leap-year bug is before any serial we accept)
+_SERIAL_RANGE = (20000, 73050)     # 1954-10-03 … 2099-12-31: anything else is not a plausible decision date
+LONG_TERM = {"长期", "长期有效", "永久", "永久有效", "无固定期限"}
+_ID18 = re.compile(r"^\d{17}[\dX]$")
+_ID15 = re.compile(r"^\d{15}$")
+_ID_MASKED = re.compile(r"^\d{6,}[*＊xX]{2,}[\dX]{0,4}$|^\d{4,}[*＊]{4,}\d{0,4}[\dX]?$")
+_SPLIT_KINDS = re.compile(r"[;；、,，/|\s]+")
+
+
+def _nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def parse_date(text: str | None) -> date | None:
+    """'2024-03-05', '2024/3/5', '2024年3月5日', '20240305', '2024-03-05 00:00:00', Excel serial."""
+    if text is None or not str(text).strip():
+        return None
+    value = _nfkc(str(text))
+    match = _YMD.match(value) or _COMPACT.match(value)
+    try:
+        if match:
+            return date(int(match[1]), int(match[2]), int(match[3]))
+        if _SERIAL.match(value):
+            serial = float(value)
+            if _SERIAL_RANGE[0] <= serial <= _SERIAL_RANGE[1]:
+                return _EXCEL_EPOCH + timedelta(days=int(serial))
+    except ValueError:
+        raise ValueError(f"日期不存在：{value}") from None
+    raise ValueError(f"日期格式无法识别：{value}（应为 2024-03-05、2024/3/5、2024年3月5日 或 20240305）")
+
+
+def parse_wan(text: str | None) -> tuple[str, int] | None:
+    """An amount in 万元 -> ('0.2', 2000): the normalised 万元 string and whole 元 (Decimal)."""
+    if text is None or not str(text).strip():
+        return None
+    value = _nfkc(str(text)).replace(",", "")
+    if value.endswith("万元"):
+        value = value[:-2]
+    elif value.endswith("万"):
+        value = value[:-1]
+    elif value.endswith("元"):
+        raise ValueError(f"金额单位应为万元：{text}")
+    try:
+        amount = Decimal(value.strip())
+    except InvalidOperation:
+        raise ValueError(f"金额不是数字：{text}") from None
+    if not amount.is_finite() or amount < 0:
+        raise ValueError(f"金额无效：{text}")
+    wan = format(amount.normalize(), "f")
+    yuan = int((amount * 10000).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return wan, yuan
+
+
+def looks_like_id_number(text: str | None) -> bool:
+    """Any form of a 居民身份证 number: 18 chars with a right ISO 7064 check, 15 digits, or masked."""
+    if not text:
+        return False
+    value = _nfkc(str(text)).upper()
+    if _ID18.match(value):
+        return mod_11_2.is_valid(value)
+    return bool(_ID15.match(value) or _ID_MASKED.match(value))
+
+
+def id_number_ok(text: str) -> bool:
+    """Check digit of an 18-character ID number (plain ISO 7064 mod 11-2; stdnum's ric adds the
+    birth date and place code, which we accept when only they are unknown to stdnum)."""
+    value = _nfkc(text).upper()
+    if _ID15.match(value) or _ID_MASKED.match(value):
+        return True  # legacy or masked: nothing to check
+    if not _ID18.match(value):
+        return False
+    return ric.is_valid(value) or mod_11_2.is_valid(value)
+
+
+def parse_credit_code(text: str) -> str:
+    value = _nfkc(text).upper().replace(" ", "")
+    if not uscc.is_valid(value):
+        raise ValueError("统一社会信用代码无效（应为 18 位且校验位正确）")
+    return value
+
+
+def parse_enum(key: str, text: str, choices: tuple[str, ...], prefix_ok: bool = False) -> str:
+    value = _nfkc(text)
+    value = SYNONYMS.get(key, {}).get(value, value)
+    if value in choices or (prefix_ok and value.startswith("其他")):
+        return value
+    raise ValueError(f"取值“{value}”不在允许范围（{'/'.join(choices)}）")
+
+
+def parse_kinds(text: str, choices: tuple[str, ...]) -> list[str]:
+    kinds: list[str] = []
+    for part in _SPLIT_KINDS.split(_nfkc(text)):
+        if not part:
+            continue
+        if part not in choices and not part.startswith("其他"):
+            raise ValueError(f"处罚类别“{part}”不是行政处罚法第九条规定的种类")
+        if part not in kinds:
+            kinds.append(part)
+    return kinds
+
+
+def parse_bool(key: str, text: str) -> bool:
+    value = SYNONYMS[key].get(_nfkc(text).upper())
+    if value is None:
+        raise ValueError(f"应为 是/否：{text}")
+    return value
+
+
+def parse_int(text: str) -> int:
+    try:
+        number = Decimal(_nfkc(text).replace(",", ""))
+    except InvalidOperation:
+        raise ValueError(f"应为整数：{text}") from None
+    if number != number.to_integral_value() or number < 0:
+        raise ValueError(f"应为非负整数：{text}")
+    return int(number)
+
+
+def _value(field, raw: str):
+    kind = field.kind
+    if kind == DATE:
+        if field.key == "valid_until" and _nfkc(raw) in LONG_TERM:
+            return None
+        return parse_date(raw)
+    if kind == MONEY:
+        return parse_wan(raw)
+    if kind == ENUM:
+        return parse_enum(field.key, raw, field.choices, field.prefix_ok)
+    if kind == KINDS:
+        return parse_kinds(raw, field.choices)
+    if kind == BOOL:
+        return parse_bool(field.key, raw)
+    if kind == INT:
+        return parse_int(raw)
+    return _nfkc(raw) if kind == CREDIT else raw
+
+
+def normalise_row(table: Table, cells: dict[str, str]) -> tuple[dict, list[Problem]]:
+    """cells: English key -> raw string. Returns the typed record and the problems found.
+
+    A credit-code field holding an ID number (natural persons in some exports) is moved to
+    `id_number`-like private keys: `_person_code` (True) and `_id_number` (when unmasked), and
+    the field becomes None, so the number can never be exported by accident.
+    """
+    record: dict = {}
+    problems: list[Problem] = []
+    for field in table.fields:
+        raw = cells.get(field.key, "")
+        if not raw:
+            record[field.key] = [] if field.kind == KINDS else None
+            if field.required:
+                problems.append(Problem(field.name, "必填字段为空"))
+            continue
+        if field.kind == SECRET:
+            if field.key.endswith("id_number") and _nfkc(raw).upper()[:17].isdigit() \
+                    and len(_nfkc(raw)) == 18 and not id_number_ok(raw):
+                problems.append(Problem(field.name, "身份证号码校验位错误"))
+            record[field.key] = raw  # removed by drop_secrets() right after the minor check
+            continue
+        if field.kind == CREDIT and not uscc.is_valid(_nfkc(raw).upper()) and looks_like_id_number(raw):
+            record[field.key] = None
+            record["_person_code"] = True
+            record.setdefault("_id_number", raw)
+            continue
+        try:
+            value = _value(field, raw)
+            if field.kind == CREDIT:
+                value = parse_credit_code(value)
+        except ValueError as exc:
+            problems.append(Problem(field.name, str(exc)))
+            value = None
+        if field.kind == MONEY:
+            record[field.key + "_wan"], record[field.key + "_yuan"] = value or (None, None)
+        else:
+            record[field.key] = value
+    return record, problems
+
+
+def drop_secrets(table: Table, record: dict) -> str | None:
+    """Remove every never-publish value from the record; return the party's ID number (if any)
+    so the caller can run is_minor() on it before it is forgotten."""
+    id_number = record.pop("_id_number", None)
+    for field in table.fields:
+        if field.kind == SECRET:
+            value = record.pop(field.key, None)
+            if field.key == "id_number" and value:
+                id_number = value
+    return id_number

@@ -1,0 +1,141 @@
+"""Read one export file into a header and string rows, whatever its format or encoding.
+
+Every cell comes back as a string ('' for empty); typing is pipeline.normalise's job. Row numbers
+are those a person sees when opening the file in a spreadsheet: the header is row 1, the first
+data record row 2 (a CSV record with a line break inside a quoted cell is still one row). JSON
+objects are numbered the same way (the first object is row 2) so reports read alike.
+Encodings are detected from the bytes, never from the file name.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import os
+from dataclasses import dataclass
+
+from pipeline.errors import PipelineError
+
+EXTENSIONS = (".csv", ".xlsx", ".xls", ".json")
+
+
+@dataclass
+class RawTable:
+    path: str
+    header: list[str]
+    rows: list[tuple[int, list[str]]]   # (row number as seen in the file, cells aligned to header)
+    encoding: str | None                # detected/used text encoding; None for spreadsheets
+
+
+def _decode(path: str, data: bytes, encoding: str | None) -> tuple[str, str]:
+    if encoding:
+        try:
+            return data.decode(encoding), encoding
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise PipelineError(f"{path}: 无法按指定编码 {encoding} 读取（{exc}）") from exc
+    if data.startswith(codecs.BOM_UTF8):
+        return data[len(codecs.BOM_UTF8):].decode("utf-8", errors="strict"), "utf-8-sig"
+    for enc in ("utf-8", "gb18030"):
+        try:
+            return data.decode(enc), enc
+        except UnicodeDecodeError:
+            continue
+    raise PipelineError(f"{path}: 文件编码无法识别（既不是 UTF-8 也不是 GB18030/GBK）")
+
+
+def _clean(cell) -> str:
+    if cell is None:
+        return ""
+    return str(cell).strip()
+
+
+def _split(path: str, records: list[list[str]], first_row: int = 1) -> tuple[list[str], list]:
+    """Header = first non-empty record; drop fully empty records but keep their numbering."""
+    numbered = [(first_row + i, [_clean(c) for c in rec]) for i, rec in enumerate(records)]
+    numbered = [(n, rec) for n, rec in numbered if any(rec)]
+    if not numbered:
+        raise PipelineError(f"{path}: 文件为空，没有表头")
+    (_, header), body = numbered[0], numbered[1:]
+    width = len(header)
+    rows = []
+    for n, rec in body:
+        if len(rec) > width and any(rec[width:]):
+            raise PipelineError(f"{path}: 第{n}行的列数（{len(rec)}）多于表头（{width}），请检查分隔符或引号")
+        rows.append((n, (rec + [""] * width)[:width]))
+    return header, rows
+
+
+def read_csv(path: str, encoding: str | None = None) -> RawTable:
+    with open(path, "rb") as fh:
+        data = fh.read()
+    text, used = _decode(path, data, encoding)
+    try:
+        records = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise PipelineError(f"{path}: CSV 格式错误（{exc}）") from exc
+    header, rows = _split(path, records)
+    return RawTable(path, header, rows, used)
+
+
+def read_excel(path: str, sheet: str | int | None = None) -> RawTable:
+    import pandas as pd  # imported here: only spreadsheet sources pay for it
+
+    try:
+        frame = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, engine="calamine",
+                              dtype=str, header=None, keep_default_na=False)
+    except Exception as exc:  # calamine raises several types for broken or missing workbooks
+        where = f"（工作表 {sheet}）" if sheet is not None else ""
+        raise PipelineError(f"{path}{where}: 无法读取电子表格（{exc}）") from exc
+    records = frame.to_numpy(dtype=object, na_value="").tolist()
+    header, rows = _split(path, [[_excel_cell(c) for c in rec] for rec in records])
+    return RawTable(path, header, rows, None)
+
+
+def _excel_cell(cell) -> str:
+    text = _clean(cell)
+    # calamine renders integral numbers read as str as '12.0' in some versions; keep '12'
+    if text.endswith(".0") and text[:-2].isdigit():
+        return text[:-2]
+    return text
+
+
+def read_json(path: str, encoding: str | None = None) -> RawTable:
+    with open(path, "rb") as fh:
+        data = fh.read()
+    text, used = _decode(path, data, encoding)
+    try:
+        items = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise PipelineError(f"{path}: JSON 格式错误（第{exc.lineno}行：{exc.msg}）") from exc
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise PipelineError(f"{path}: JSON 文件应为对象列表（[{{字段: 值}}, …]）")
+    header: list[str] = []
+    for item in items:  # union of keys, in first-seen order
+        header.extend(k for k in item if k not in header)
+    rows = [(i + 2, [_json_cell(item.get(k)) for k in header]) for i, item in enumerate(items)]
+    rows = [(n, r) for n, r in rows if any(r)]
+    return RawTable(path, header, rows, used)
+
+
+def _json_cell(value) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, (list, tuple)):
+        return "；".join(_clean(v) for v in value)
+    return _clean(value)
+
+
+def read_file(path: str, *, encoding: str | None = None, sheet: str | int | None = None) -> RawTable:
+    """Read any supported export; PipelineError (naming the file) if it cannot be read."""
+    if not os.path.isfile(path):
+        raise PipelineError(f"{path}: 文件不存在")
+    ext = os.path.splitext(path)[1].lower()
+    if ext == ".csv":
+        return read_csv(path, encoding)
+    if ext in (".xlsx", ".xls"):
+        return read_excel(path, sheet)
+    if ext == ".json":
+        return read_json(path, encoding)
+    raise PipelineError(f"{path}: 不支持的文件类型 {ext}（支持 {', '.join(EXTENSIONS)}）")

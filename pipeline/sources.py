@@ -1,0 +1,115 @@
+"""Resolve `--source` (a folder of exports or a sources YAML file) into a list of files to read.
+
+Sources file format (docs in pipeline/pull.py HELP and /tmp interfaces):
+
+    demo: true                      # optional: synthetic demo data
+    sources:
+      - path: penalties.csv         # relative to the sources file; a folder = every export in it
+        table: penalties            # optional when the file stem names the table
+        encoding: gb18030           # optional (detected otherwise)
+        sheet: Sheet1               # optional for xlsx/xls
+        columns: {源列名: 行政相对人名称}  # optional mapping onto domain §2 field names
+        values: {状态: 列入}         # optional constant for a column the export lacks
+
+A folder holding a `sources.yaml` (or `sources.yml`) is read through that file.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import yaml
+
+from pipeline.errors import PipelineError
+from pipeline.readers import EXTENSIONS
+from pipeline.tables import TABLES, table_for_stem
+
+SOURCES_FILES = ("sources.yaml", "sources.yml")
+
+
+@dataclass
+class Source:
+    path: str
+    table: str
+    encoding: str | None = None
+    sheet: str | int | None = None
+    columns: dict[str, str] = field(default_factory=dict)
+    values: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class SourceSet:
+    origin: str
+    demo: bool
+    sources: list[Source]
+    ignored: list[str]  # files found in a folder that name no table
+
+
+def _folder_files(folder: str) -> list[str]:
+    return sorted(os.path.join(folder, n) for n in os.listdir(folder)
+                  if n.lower().endswith(EXTENSIONS) and not n.startswith((".", "~$")))
+
+
+def _from_folder(folder: str, proto: dict, ignored: list[str]) -> list[Source]:
+    found = []
+    for path in _folder_files(folder):
+        table = proto.get("table") or table_for_stem(os.path.splitext(os.path.basename(path))[0])
+        if table is None:
+            ignored.append(path)
+            continue
+        found.append(_make(path, table, proto))
+    return found
+
+
+def _make(path: str, table: str, spec: dict) -> Source:
+    if table not in TABLES:
+        raise PipelineError(f"{path}: 未知的表 {table!r}（可用：{', '.join(TABLES)}）")
+    columns = {str(k): str(v) for k, v in (spec.get("columns") or {}).items()}
+    for target in columns.values():
+        if TABLES[table].field_for(target) is None:
+            raise PipelineError(f"{path}: 列映射的目标字段 {target!r} 不是表 {table} 的字段")
+    values = {str(k): "" if v is None else str(v) for k, v in (spec.get("values") or {}).items()}
+    return Source(path, table, spec.get("encoding"), spec.get("sheet"), columns, values)
+
+
+def _from_file(sources_file: str) -> SourceSet:
+    try:
+        with open(sources_file, encoding="utf-8") as fh:
+            spec = yaml.safe_load(fh) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise PipelineError(f"{sources_file}: 无法读取来源配置（{exc}）") from exc
+    base = os.path.dirname(os.path.abspath(sources_file))
+    sources, ignored = [], []
+    for i, entry in enumerate(spec.get("sources") or [], 1):
+        if not isinstance(entry, dict) or not entry.get("path"):
+            raise PipelineError(f"{sources_file}: 第{i}个来源缺少 path")
+        path = os.path.join(base, str(entry["path"]))
+        if os.path.isdir(path):
+            sources.extend(_from_folder(path, entry, ignored))
+            continue
+        table = entry.get("table") or table_for_stem(os.path.splitext(os.path.basename(path))[0])
+        if table is None:
+            raise PipelineError(f"{path}: 文件名不是表名，请在来源配置中写明 table")
+        if not os.path.isfile(path):
+            raise PipelineError(f"{path}: 文件不存在（见 {sources_file}）")
+        sources.append(_make(path, table, entry))
+    return SourceSet(sources_file, bool(spec.get("demo")), sources, ignored)
+
+
+def resolve(source: str) -> SourceSet:
+    """Folder or sources file -> SourceSet; PipelineError when nothing usable is there."""
+    if os.path.isdir(source):
+        for name in SOURCES_FILES:
+            if os.path.isfile(os.path.join(source, name)):
+                return _from_file(os.path.join(source, name))
+        ignored: list[str] = []
+        return SourceSet(source, False, _from_folder(source, {}, ignored), ignored)
+    if os.path.isfile(source) and source.lower().endswith((".yaml", ".yml")):
+        return _from_file(source)
+    if os.path.isfile(source):
+        table = table_for_stem(os.path.splitext(os.path.basename(source))[0])
+        if table is None:
+            raise PipelineError(f"{source}: 文件名不是表名（{', '.join(TABLES)}）")
+        return SourceSet(source, False, [_make(source, table, {})], [])
+    raise PipelineError(f"{source}: 来源不存在（应为导出文件夹或 sources.yaml）")
