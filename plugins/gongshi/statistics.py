@@ -1,0 +1,474 @@
+"""Every statistics and accountability figure, computed from the pipeline's content records.
+
+Pure functions over plain dicts (docs/content-contract.md), no Pelican import, so each figure can be
+unit-tested on a hand-built content tree. The generators only render what is computed here.
+
+Privacy (domain §8): figures count unpublished records too (natural persons, pending cases, withheld
+or expired decisions), but a figure only ever *lists* records that are published right now. Every
+list of records a figure exposes goes through `_split()`, which keeps the ids of published records
+and reduces the rest to a count.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import statistics as pystats
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+
+import yaml
+
+from pipeline import workdays
+
+# 事项类别 in the order of the contract (category_slug in docs/content-contract.md).
+POWER_TYPES = ("行政许可", "行政处罚", "行政强制", "行政征收", "行政征用", "行政检查", "行政确认",
+               "行政给付", "行政裁决", "行政奖励", "其他行政权力")
+
+# 处罚类别 (行政处罚法 第九条), in the law's order.
+PENALTY_KINDS = ("警告", "通报批评", "罚款", "没收违法所得", "没收非法财物", "暂扣许可证件", "降低资质等级",
+                 "吊销许可证件", "限制开展生产经营活动", "责令停产停业", "责令关闭", "限制从业", "行政拘留", "其他")
+
+# Fine bands in 元: (label, lower bound inclusive, upper bound exclusive).
+NO_FINE = "无罚款"
+FINE_BANDS = (
+    ("不足1万元", 1, 10_000),
+    ("1万至5万元", 10_000, 50_000),
+    ("5万至10万元", 50_000, 100_000),
+    ("10万至50万元", 100_000, 500_000),
+    ("50万元及以上", 500_000, None),
+)
+
+# 办案环节 in procedural order (domain §2); a case's current stage is its latest event.
+STAGES = ("案源登记", "立案", "调查取证", "告知", "听证", "法制审核", "集体讨论", "决定", "送达", "执行", "结案")
+WITHDRAWN_STATUSES = ("已撤销", "已变更", "确认违法", "确认无效")
+
+DISCLOSURE_LIMIT_WORKDAYS = 7   # 双公示: 许可/处罚 decisions online within 7 working days
+WITHDRAWAL_LIMIT_WORKDAYS = 3   # 行政处罚法 第48条: a changed decision comes down within 3 working days
+DECISION_LIMIT_DAYS = 90        # 行政处罚法 第60条: decide within 90 days of 立案 (calendar days)
+# (policy) The platform has no statutory entry deadline; a 立案 counts as entered on time when its
+# platform entry date is at most this many working days after the event.
+ENTRY_LIMIT_WORKDAYS = 3
+
+
+# ---------------------------------------------------------------------------------------------
+# Input
+
+
+def parse_date(value) -> date | None:
+    if not value:
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def year_of(value) -> int | None:
+    d = parse_date(value)
+    return d.year if d else None
+
+
+@dataclass
+class Dataset:
+    """The records the figures are computed from; every list holds content-contract dicts."""
+
+    as_of: date
+    agencies: list[dict] = field(default_factory=list)
+    matters: list[dict] = field(default_factory=list)
+    cases: list[dict] = field(default_factory=list)
+    penalty_facts: list[dict] = field(default_factory=list)
+    permit_facts: list[dict] = field(default_factory=list)
+    supervision: list[dict] = field(default_factory=list)
+    # ids of records published right now, per content kind (penalties, permits, withdrawals)
+    published: dict[str, set[str]] = field(default_factory=dict)
+
+    def is_published(self, kind: str, record_id: str | None) -> bool:
+        return bool(record_id) and record_id in self.published.get(kind, ())
+
+    @property
+    def matter_category(self) -> dict[str, str]:
+        return {m["id"]: m.get("category") for m in self.matters if m.get("id")}
+
+    def years(self) -> list[int]:
+        """Every year with at least one decision, case or supervision record, ascending."""
+        found = {year_of(f.get("decision_date")) for f in self.penalty_facts + self.permit_facts}
+        found |= {year_of(c.get("filed_date")) for c in self.cases}
+        found |= {int(s["year"]) for s in self.supervision if s.get("year")}
+        found.discard(None)
+        return sorted(found)
+
+
+def load_facts(content_dir: str) -> dict[str, list[dict]]:
+    """facts/<table>-<year>.yaml grouped by table (the store flattens them, losing the table)."""
+    folder = os.path.join(content_dir, "facts")
+    tables: dict[str, list[dict]] = {}
+    if not os.path.isdir(folder):
+        return tables
+    for name in sorted(os.listdir(folder)):
+        stem, ext = os.path.splitext(name)
+        if ext != ".yaml" or "-" not in stem:
+            continue
+        table = stem.rsplit("-", 1)[0]
+        with open(os.path.join(folder, name), encoding="utf-8") as fh:
+            tables.setdefault(table, []).extend(yaml.safe_load(fh) or [])
+    return tables
+
+
+def dataset_from_store(store, as_of: date | None = None) -> Dataset:
+    """Build a Dataset from a plugins.gongshi.store.ContentStore (or anything with .records/.root)."""
+    facts = load_facts(store.root)
+    as_of = as_of or parse_date(store.site.get("as_of")) or date.today()
+    return Dataset(
+        as_of=as_of,
+        agencies=store.records("agencies"),
+        matters=store.records("matters"),
+        cases=store.records("cases"),
+        penalty_facts=facts.get("penalties", []),
+        permit_facts=facts.get("permits", []),
+        supervision=store.records("supervision"),
+        published={kind: {r["id"] for r in store.records(kind) if r.get("id")}
+                   for kind in ("penalties", "permits", "withdrawals")},
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Filters
+
+
+def select(items: list[dict], *, year: int | None = None, agency_id: str | None = None,
+           date_key: str = "decision_date") -> list[dict]:
+    """Items of one year (by date_key) and/or one agency; None means all."""
+    return [i for i in items
+            if (year is None or year_of(i.get(date_key)) == year)
+            and (agency_id is None or i.get("agency_id") == agency_id)]
+
+
+def _event_date(case: dict, stage: str) -> date | None:
+    """Date of the first event of this stage; 立案 falls back to the case's filed_date."""
+    for event in case.get("events") or ():
+        if event.get("stage") == stage and parse_date(event.get("date")):
+            return parse_date(event["date"])
+    return parse_date(case.get("filed_date")) if stage == "立案" else None
+
+
+def _event(case: dict, stage: str) -> dict | None:
+    return next((e for e in case.get("events") or () if e.get("stage") == stage), None)
+
+
+def select_cases(cases: list[dict], *, year: int | None = None, agency_id: str | None = None,
+                 stage: str = "立案") -> list[dict]:
+    """Cases whose `stage` event falls in `year` (立案: filing year; 决定: decision year)."""
+    out = []
+    for case in cases:
+        when = _event_date(case, stage)
+        if year is not None and (when is None or when.year != year):
+            continue
+        if agency_id is not None and case.get("agency_id") != agency_id:
+            continue
+        out.append(case)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Statistics figures
+
+
+def matters_by_type(matters: list[dict], agency_id: str | None = None) -> dict[str, int]:
+    """Powers held (权责清单) per 事项类别."""
+    counts = Counter(m.get("category") for m in matters
+                     if agency_id is None or m.get("agency_id") == agency_id)
+    return _ordered(counts, POWER_TYPES)
+
+
+def actions_by_type(ds: Dataset, *, year: int | None = None, agency_id: str | None = None) -> dict[str, int]:
+    """Enforcement actions per power type: 许可 and 处罚 from the decisions (published or not),
+    every other type from the cases filed under a matter of that type (so nothing counts twice)."""
+    counts = Counter()
+    counts["行政许可"] = len(select(ds.permit_facts, year=year, agency_id=agency_id))
+    counts["行政处罚"] = len(select(ds.penalty_facts, year=year, agency_id=agency_id))
+    category = ds.matter_category
+    for case in select_cases(ds.cases, year=year, agency_id=agency_id):
+        kind = category.get(case.get("matter_id"))
+        if kind and kind not in ("行政许可", "行政处罚"):
+            counts[kind] += 1
+    return _ordered(counts, POWER_TYPES, keep=("行政许可", "行政处罚"))
+
+
+def penalties_by_kind(penalty_facts: list[dict]) -> dict[str, int]:
+    """Decisions per 处罚类别; a decision with several kinds counts once under each."""
+    counts = Counter(k for f in penalty_facts for k in (f.get("kinds") or ()))
+    return _ordered(counts, PENALTY_KINDS)
+
+
+def fine_band(fine_yuan) -> str:
+    amount = int(fine_yuan or 0)
+    if amount <= 0:
+        return NO_FINE
+    for label, lo, hi in FINE_BANDS:
+        if amount >= lo and (hi is None or amount < hi):
+            return label
+    raise AssertionError("unreachable: the last band is open-ended")
+
+
+def penalties_by_fine_band(penalty_facts: list[dict]) -> dict[str, int]:
+    counts = Counter(fine_band(f.get("fine_yuan")) for f in penalty_facts)
+    return {label: counts.get(label, 0) for label in [b[0] for b in FINE_BANDS] + [NO_FINE]}
+
+
+def current_stage(case: dict) -> str:
+    """The latest event's stage (events are sorted by date, then stage order); 立案 without events."""
+    events = sorted(case.get("events") or (),
+                    key=lambda e: (str(e.get("date") or ""), _stage_rank(e.get("stage"))))
+    return events[-1]["stage"] if events else "立案"
+
+
+def _stage_rank(stage) -> int:
+    return STAGES.index(stage) if stage in STAGES else len(STAGES)
+
+
+def cases_by_stage(cases: list[dict]) -> dict[str, int]:
+    return _ordered(Counter(current_stage(c) for c in cases), STAGES)
+
+
+def days_to_decision(case: dict) -> int | None:
+    """Calendar days from 立案 to 决定, None while undecided."""
+    filed, decided = _event_date(case, "立案"), _event_date(case, "决定")
+    return (decided - filed).days if filed and decided else None
+
+
+def percentile(values: list[int], q: float) -> int | None:
+    """Nearest-rank percentile: the smallest value with at least q% of values at or below it."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(1, math.ceil(q / 100 * len(ordered))) - 1]
+
+
+@dataclass
+class Durations:
+    count: int
+    median: float | None
+    p90: int | None
+
+
+def decision_durations(cases: list[dict]) -> Durations:
+    """Median (mean of the two middle values for an even count) and nearest-rank 90th percentile."""
+    days = [d for d in (days_to_decision(c) for c in cases) if d is not None]
+    return Durations(len(days), pystats.median(days) if days else None, percentile(days, 90))
+
+
+def _ordinary(case: dict) -> bool:
+    return case.get("procedure") == "普通程序"
+
+
+def pending_overdue(cases: list[dict], as_of: date) -> list[dict]:
+    """Ordinary-procedure cases still undecided more than 90 days after 立案 at as_of (not closed)."""
+    out = []
+    for case in cases:
+        filed = _event_date(case, "立案")
+        if (_ordinary(case) and filed and _event_date(case, "决定") is None
+                and current_stage(case) != "结案" and (as_of - filed).days > DECISION_LIMIT_DAYS):
+            out.append(case)
+    return out
+
+
+def supervision_for(supervision: list[dict], year: int) -> dict | None:
+    return next((s for s in supervision if str(s.get("year")) == str(year)), None)
+
+
+def _ordered(counts: Counter, order: tuple[str, ...], keep: tuple[str, ...] = ()) -> dict[str, int]:
+    """Known labels in their official order (zero counts dropped unless kept), unknown ones last."""
+    out = {k: counts.get(k, 0) for k in order if counts.get(k, 0) or k in keep}
+    out.update({k: counts[k] for k in sorted(counts, key=str) if k not in order and k is not None})
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Accountability figures (domain §8)
+
+
+@dataclass
+class Metric:
+    """One accountability figure: `ok` of `total` comply; the failures are listed (published ones
+    by (kind, id)) or only counted (`hidden`). `estimated` marks a working-day count that ran past
+    the known official holiday calendar (Monday–Friday counted there)."""
+
+    total: int = 0
+    ok: int = 0
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    hidden: int = 0
+    missing: int = 0            # records the figure cannot judge (e.g. no entry date recorded)
+    estimated: bool = False
+
+    @property
+    def failed(self) -> int:
+        return self.total - self.ok
+
+    @property
+    def share(self) -> float | None:
+        """Share complying in percent (one decimal), None when nothing is subject to the rule."""
+        return round(100 * self.ok / self.total, 1) if self.total else None
+
+    def add(self, ok: bool, ref: tuple[str, str | None], listable: bool) -> None:
+        self.total += 1
+        if ok:
+            self.ok += 1
+        elif listable:
+            self.failures.append(ref)
+        else:
+            self.hidden += 1
+
+
+def _workdays_late(start: date, end: date, limit: int, metric: Metric) -> bool:
+    """True when end is more than `limit` working days after start; flags estimated calendars."""
+    if not workdays.calendar_known_between(start, end):
+        metric.estimated = True
+    return workdays.workdays_between(start, end) > limit
+
+
+def disclosure_timeliness(ds: Dataset, *, year: int | None = None, agency_id: str | None = None) -> Metric:
+    """许可/处罚 decisions of the year online within 7 working days of the decision.
+
+    Subject: decisions that went online (a disclosed_date), published now or since expired/withdrawn;
+    decisions withheld from the start (natural persons, simple procedure …) never go online.
+    """
+    metric = Metric()
+    for kind, facts in (("penalties", ds.penalty_facts), ("permits", ds.permit_facts)):
+        for fact in select(facts, year=year, agency_id=agency_id):
+            decided, disclosed = parse_date(fact.get("decision_date")), parse_date(fact.get("disclosed_date"))
+            if not decided or not disclosed:
+                metric.missing += bool(fact.get("published"))
+                continue
+            late = _workdays_late(decided, disclosed, DISCLOSURE_LIMIT_WORKDAYS, metric)
+            metric.add(not late, (kind, fact.get("id")), ds.is_published(kind, fact.get("id")))
+    _sort(metric)
+    return metric
+
+
+def _case_ref(ds: Dataset, case: dict) -> tuple[tuple[str, str | None], bool]:
+    """A case is listed through its published decision only; its number and name never appear."""
+    decision = case.get("decision_id")
+    return ("penalties", decision), bool(case.get("published")) and ds.is_published("penalties", decision)
+
+
+def entry_timeliness(ds: Dataset, *, year: int | None = None, agency_id: str | None = None) -> Metric:
+    """立案 entered on the platform within ENTRY_LIMIT_WORKDAYS working days of the event."""
+    metric = Metric()
+    for case in select_cases(ds.cases, year=year, agency_id=agency_id):
+        event = _event(case, "立案")
+        happened = parse_date(event.get("date")) if event else None
+        entered = parse_date(event.get("entered_date")) if event else None
+        if not happened or not entered:
+            metric.missing += 1
+            continue
+        ref, listable = _case_ref(ds, case)
+        metric.add(not _workdays_late(happened, entered, ENTRY_LIMIT_WORKDAYS, metric), ref, listable)
+    _sort(metric)
+    return metric
+
+
+def reviewed_before_decision(case: dict) -> bool | None:
+    """法制审核 on or before the 决定 date (events of one day are ordered review first); None if undecided."""
+    decided, reviewed = _event_date(case, "决定"), _event_date(case, "法制审核")
+    if decided is None:
+        return None
+    return reviewed is not None and reviewed <= decided
+
+
+def legal_review_coverage(ds: Dataset, *, year: int | None = None, agency_id: str | None = None) -> Metric:
+    """Decided major cases (by decision year) with legal review before the decision."""
+    metric = Metric()
+    for case in select_cases(ds.cases, year=year, agency_id=agency_id, stage="决定"):
+        if case.get("major") is True:
+            ref, listable = _case_ref(ds, case)
+            metric.add(bool(reviewed_before_decision(case)), ref, listable)
+    _sort(metric)
+    return metric
+
+
+def decision_deadline(ds: Dataset, *, year: int | None = None, agency_id: str | None = None) -> Metric:
+    """Ordinary-procedure cases decided (in `year`) within 90 days of 立案."""
+    metric = Metric()
+    for case in select_cases(ds.cases, year=year, agency_id=agency_id, stage="决定"):
+        days = days_to_decision(case)
+        if _ordinary(case) and days is not None:
+            ref, listable = _case_ref(ds, case)
+            metric.add(days <= DECISION_LIMIT_DAYS, ref, listable)
+    _sort(metric)
+    return metric
+
+
+def withdrawal_timeliness(ds: Dataset, *, year: int | None = None, agency_id: str | None = None) -> Metric:
+    """Withdrawn decisions (by the year of the 变更/撤销) taken down within 3 working days.
+
+    Listed through their published withdrawal notice, whose id is the decision's id.
+    """
+    metric = Metric()
+    for kind, facts in (("penalties", ds.penalty_facts), ("permits", ds.permit_facts)):
+        for fact in select(facts, year=year, agency_id=agency_id, date_key="status_date"):
+            if fact.get("status") not in WITHDRAWN_STATUSES:
+                continue
+            changed, removed = parse_date(fact.get("status_date")), parse_date(fact.get("withdrawn_published_date"))
+            if not changed or not removed:
+                metric.missing += 1
+                continue
+            late = _workdays_late(changed, removed, WITHDRAWAL_LIMIT_WORKDAYS, metric)
+            metric.add(not late, ("withdrawals", fact.get("id")), ds.is_published("withdrawals", fact.get("id")))
+    _sort(metric)
+    return metric
+
+
+def _sort(metric: Metric) -> None:
+    metric.failures.sort()
+
+
+# slug -> (title, function); the slug names the listing page accountability/<agency>/<year>/<slug>/
+ACCOUNTABILITY_METRICS = {
+    "late-disclosure": ("7个工作日内公示", disclosure_timeliness),
+    "late-entry": ("立案及时录入", entry_timeliness),
+    "no-legal-review": ("重大执法决定法制审核", legal_review_coverage),
+    "overdue": ("90日内作出决定", decision_deadline),
+    "late-withdrawal": ("3个工作日内撤下", withdrawal_timeliness),
+}
+
+
+def accountability(ds: Dataset, *, year: int | None = None, agency_id: str | None = None) -> dict[str, Metric]:
+    return {slug: fn(ds, year=year, agency_id=agency_id) for slug, (_, fn) in ACCOUNTABILITY_METRICS.items()}
+
+
+# ---------------------------------------------------------------------------------------------
+# One year's report
+
+
+@dataclass
+class YearFigures:
+    year: int
+    actions: dict[str, int]
+    penalty_kinds: dict[str, int]
+    fine_bands: dict[str, int]
+    stages: dict[str, int]
+    durations: Durations
+    overdue_decided: Metric
+    overdue_pending: int
+    supervision: dict | None
+
+
+def year_figures(ds: Dataset, year: int, agency_id: str | None = None) -> YearFigures:
+    penalties = select(ds.penalty_facts, year=year, agency_id=agency_id)
+    decided = select_cases(ds.cases, year=year, agency_id=agency_id, stage="决定")
+    filed = select_cases(ds.cases, year=year, agency_id=agency_id)
+    return YearFigures(
+        year=year,
+        actions=actions_by_type(ds, year=year, agency_id=agency_id),
+        penalty_kinds=penalties_by_kind(penalties),
+        fine_bands=penalties_by_fine_band(penalties),
+        stages=cases_by_stage(filed),
+        durations=decision_durations(decided),
+        overdue_decided=decision_deadline(ds, year=year, agency_id=agency_id),
+        overdue_pending=len(pending_overdue(filed, ds.as_of)),
+        supervision=supervision_for(ds.supervision, year) if agency_id is None else None,
+    )
