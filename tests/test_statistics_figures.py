@@ -36,12 +36,11 @@ def test_spring_festival_disclosures_use_the_official_calendar(ds):
     # p1 online Wed 25 Feb: 14 (adjusted Sat), 24, 25 -> 3 working days: on time.
     # p3 online Mon 2 Mar: 14, 24, 25, 26, 27, 28 (adjusted Sat), 2 -> 7: on time (a Mon–Fri count says 11).
     # p2 online Wed 4 Mar: ... 2, 3, 4 -> 9: late.
-    feb13 = [f for f in ds.penalty_facts if f["decision_date"] == "2026-02-13"]
-    metric = st.Metric()
-    for f in feb13:
-        metric.add(not st._workdays_late(date(2026, 2, 13), st.parse_date(f["disclosed_date"]), 7, metric),
-                   ("penalties", f["id"]), True)
-    assert metric.total == 3 and metric.ok == 2 and metric.failures == [("penalties", "cf-p2")]
+    feb13 = st.Dataset(as_of=ds.as_of, published=ds.published,
+                       penalty_facts=[f for f in ds.penalty_facts if f["decision_date"] == "2026-02-13"])
+    metric = st.disclosure_timeliness(feb13)
+    assert (metric.total, metric.ok, metric.failures) == (3, 2, [("penalties", "cf-p2")])
+    assert metric.details == {("penalties", "cf-p2"): "决定后第9个工作日公示"}
 
 
 def test_disclosure_timeliness_city_2026(ds):
@@ -92,6 +91,7 @@ def test_decision_deadline_and_durations(ds):
     # c4 67, c6 106 (1 Mar -> 15 Jun), c9 4. Past 90: c2, c6 (both published).
     m = st.decision_deadline(ds, year=2026)
     assert (m.total, m.ok, m.failures, m.hidden) == (6, 4, [("penalties", "cf-p2"), ("penalties", "cf-p6")], 0)
+    assert m.details[("penalties", "cf-p6")] == "立案后第106日作出决定"
     # Durations include the simple-procedure c7 (0 days): 0 4 34 39 67 104 106.
     d = st.decision_durations(st.select_cases(ds.cases, year=2026, stage="决定"))
     assert (d.count, d.median, d.p90) == (7, 39, 106)
@@ -104,6 +104,7 @@ def test_withdrawal_timeliness(ds):
     # p9 变更 Tue 3 Mar, taken down Mon 9 Mar: 4, 5, 6, 9 = 4 wd, late; listed via its notice.
     m = st.withdrawal_timeliness(ds, year=2026)
     assert (m.total, m.ok, m.failures, m.hidden) == (2, 1, [("withdrawals", "cf-p9")], 0)
+    assert m.details[("withdrawals", "cf-p9")] == "已变更后第4个工作日撤下"
 
 
 def test_year_figures_city_2026(ds):

@@ -303,6 +303,7 @@ class Metric:
     hidden: int = 0
     missing: int = 0            # records the figure cannot judge (e.g. no entry date recorded)
     estimated: bool = False
+    details: dict[tuple[str, str], str] = field(default_factory=dict)   # ref -> what went wrong
 
     @property
     def failed(self) -> int:
@@ -313,21 +314,22 @@ class Metric:
         """Share complying in percent (one decimal), None when nothing is subject to the rule."""
         return round(100 * self.ok / self.total, 1) if self.total else None
 
-    def add(self, ok: bool, ref: tuple[str, str | None], listable: bool) -> None:
+    def add(self, ok: bool, ref: tuple[str, str | None], listable: bool, detail: str = "") -> None:
         self.total += 1
         if ok:
             self.ok += 1
         elif listable:
             self.failures.append(ref)
+            self.details[ref] = detail
         else:
             self.hidden += 1
 
 
-def _workdays_late(start: date, end: date, limit: int, metric: Metric) -> bool:
-    """True when end is more than `limit` working days after start; flags estimated calendars."""
+def _workdays(start: date, end: date, metric: Metric) -> int:
+    """Working days after start up to end; flags the metric when the count is estimated."""
     if not workdays.calendar_known_between(start, end):
         metric.estimated = True
-    return workdays.workdays_between(start, end) > limit
+    return workdays.workdays_between(start, end)
 
 
 def disclosure_timeliness(ds: Dataset, *, year: int | None = None, agency_id: str | None = None) -> Metric:
@@ -343,8 +345,9 @@ def disclosure_timeliness(ds: Dataset, *, year: int | None = None, agency_id: st
             if not decided or not disclosed:
                 metric.missing += bool(fact.get("published"))
                 continue
-            late = _workdays_late(decided, disclosed, DISCLOSURE_LIMIT_WORKDAYS, metric)
-            metric.add(not late, (kind, fact.get("id")), ds.is_published(kind, fact.get("id")))
+            n = _workdays(decided, disclosed, metric)
+            metric.add(n <= DISCLOSURE_LIMIT_WORKDAYS, (kind, fact.get("id")), ds.is_published(kind, fact.get("id")),
+                       f"决定后第{n}个工作日公示")
     _sort(metric)
     return metric
 
@@ -366,7 +369,8 @@ def entry_timeliness(ds: Dataset, *, year: int | None = None, agency_id: str | N
             metric.missing += 1
             continue
         ref, listable = _case_ref(ds, case)
-        metric.add(not _workdays_late(happened, entered, ENTRY_LIMIT_WORKDAYS, metric), ref, listable)
+        n = _workdays(happened, entered, metric)
+        metric.add(n <= ENTRY_LIMIT_WORKDAYS, ref, listable, f"立案后第{n}个工作日录入")
     _sort(metric)
     return metric
 
@@ -385,7 +389,8 @@ def legal_review_coverage(ds: Dataset, *, year: int | None = None, agency_id: st
     for case in select_cases(ds.cases, year=year, agency_id=agency_id, stage="决定"):
         if case.get("major") is True:
             ref, listable = _case_ref(ds, case)
-            metric.add(bool(reviewed_before_decision(case)), ref, listable)
+            detail = "法制审核晚于决定" if _event_date(case, "法制审核") else "无法制审核记录"
+            metric.add(bool(reviewed_before_decision(case)), ref, listable, detail)
     _sort(metric)
     return metric
 
@@ -397,7 +402,7 @@ def decision_deadline(ds: Dataset, *, year: int | None = None, agency_id: str | 
         days = days_to_decision(case)
         if _ordinary(case) and days is not None:
             ref, listable = _case_ref(ds, case)
-            metric.add(days <= DECISION_LIMIT_DAYS, ref, listable)
+            metric.add(days <= DECISION_LIMIT_DAYS, ref, listable, f"立案后第{days}日作出决定")
     _sort(metric)
     return metric
 
@@ -416,8 +421,9 @@ def withdrawal_timeliness(ds: Dataset, *, year: int | None = None, agency_id: st
             if not changed or not removed:
                 metric.missing += 1
                 continue
-            late = _workdays_late(changed, removed, WITHDRAWAL_LIMIT_WORKDAYS, metric)
-            metric.add(not late, ("withdrawals", fact.get("id")), ds.is_published("withdrawals", fact.get("id")))
+            n = _workdays(changed, removed, metric)
+            metric.add(n <= WITHDRAWAL_LIMIT_WORKDAYS, ("withdrawals", fact.get("id")),
+                       ds.is_published("withdrawals", fact.get("id")), f"{fact['status']}后第{n}个工作日撤下")
     _sort(metric)
     return metric
 
