@@ -2,6 +2,8 @@
 
 Each page family is one generator module; GENERATOR_MODULES lists them in build order (later
 families may read what earlier ones put into the context, e.g. the search index reads page URLs).
+A generator class with a `nav = (order, url_kind, label)` attribute gets a link in the main
+navigation (theme/templates/base.html) — so the menu only names families this build renders.
 """
 
 from __future__ import annotations
@@ -11,15 +13,25 @@ import importlib
 from pelican import signals
 
 GENERATOR_MODULES: list[str] = [
-    # filled in as page families land, e.g. "generators.agencies"
+    "generators.home",
+    "generators.agencies",
+    "generators.matters",
+    "generators.procedures",
+    "generators.laws",
+    "generators.decisions",
+    "generators.about",
+    "generators.errors",
 ]
 
 
 def _generator_classes(pelican_obj):
+    from . import jinja_helpers
+
     classes = []
     for name in GENERATOR_MODULES:
         module = importlib.import_module(f"{__name__}.{name}")
         classes.extend(module.GENERATORS)
+    jinja_helpers.NAV[:] = sorted({cls.nav for cls in classes if getattr(cls, "nav", None)})
     return classes
 
 

@@ -4,18 +4,29 @@ Every page family (agencies, matters, laws, ...) is one small subclass in its ow
 two Pelican phases: `generate_context()` computes what it needs from the ContentStore and shares
 it through `self.context`; `generate_output(writer)` writes its pages. Shared Jinja helpers
 (URL builders, Chinese dates) are installed here once for every family.
+
+Template variables every page receives (theme/templates/base.html uses them):
+  title        the page title (the <title> and, by convention, the page's single <h1>)
+  breadcrumbs  [(label, url)] from the home page down to the parent; the current page is `title`
 """
 
 from __future__ import annotations
 
+import math
+
 from pelican.generators import Generator
 
+from . import urls
 from .store import ContentStore
+
+PAGE_SIZE = 50  # rows per page of a paginated listing
 
 
 class FamilyGenerator(Generator):
     #: short name of the page family, used in logs and the build summary
     family = "base"
+    #: (order, url kind, label) to get a link in the main navigation; None for no link
+    nav: tuple[int, str, str] | None = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -24,6 +35,22 @@ class FamilyGenerator(Generator):
 
         jinja_helpers.install(self.env, self.settings, self.store)
 
+    def generate_context(self):  # most families only need the store
+        pass
+
     def write(self, writer, path: str, template: str, **variables) -> None:
         """Write one page at `path` (relative to the output folder, e.g. 'agencies/x/index.html')."""
-        writer.write_file(path, self.get_template(template), self.context, **variables)
+        # Pelican appends the template extension itself
+        template = self.get_template(template.removesuffix(".html"))
+        writer.write_file(path, template, self.context, **variables)
+
+    def write_paginated(self, writer, kind: str, id: str | None, records: list, template: str,
+                        **variables) -> None:
+        """Write `records` as pages of PAGE_SIZE at urls.path_for(kind, id, page); page 1 is
+        written even when empty. Templates get `rows`, `page` and `pages` (a list of URLs)."""
+        count = max(1, math.ceil(len(records) / PAGE_SIZE))
+        pages = [urls.url_for(kind, id, n) for n in range(1, count + 1)]
+        for n in range(1, count + 1):
+            rows = records[(n - 1) * PAGE_SIZE: n * PAGE_SIZE]
+            self.write(writer, urls.path_for(kind, id, n), template, rows=rows, page=n,
+                       pages=pages, total=len(records), **variables)

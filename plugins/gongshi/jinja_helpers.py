@@ -1,6 +1,18 @@
-"""Jinja filters and globals shared by all templates (installed by FamilyGenerator)."""
+"""Jinja filters and globals shared by all templates (installed by FamilyGenerator).
+
+Globals every template can use:
+  url(kind, id=None, page=1, anchor=None)  site-relative URL (plugins/gongshi/urls.py)
+  site_meta        content/site.yaml as a dict (as_of, demo, counts, sources …)
+  as_of, build_id  the data date and the short hash of the content tree + as_of
+  nav_links        [(kind, label)] of the page families this build actually renders
+  citation_url(c)  URL of a parsed citation's article (or law) page, None when it cannot link
+Filters: zh_date ('2024-03-05' -> '2024年3月5日'), zh_month ('2024-03' -> '2024年3月'),
+  yuan (2000 -> '2,000'), or_dash (None/'' -> '—').
+"""
 
 from __future__ import annotations
+
+from . import urls
 
 
 def zh_date(value) -> str:
@@ -15,6 +27,68 @@ def zh_date(value) -> str:
         return text
 
 
+def zh_month(value) -> str:
+    """'2024-03' -> '2024年3月'."""
+    try:
+        y, m = str(value)[:7].split("-")
+        return f"{int(y)}年{int(m)}月"
+    except ValueError:
+        return str(value or "")
+
+
+def yuan(value) -> str:
+    """Integer 元 with thousands separators; empty for no amount."""
+    if value is None or value == "":
+        return ""
+    try:
+        return f"{int(value):,}"
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def or_dash(value):
+    return "—" if value is None or value == "" or value == [] else value
+
+
+class CitationLinker:
+    """Decides whether a parsed citation may become a link: only when the law is in this build's
+    library (and the article exists there) — a citation never produces a broken link."""
+
+    def __init__(self, store):
+        self.store = store
+        self._known: dict[str, set[int]] | None = None
+
+    def _articles(self) -> dict[str, set[int]]:
+        if self._known is None:
+            try:
+                laws = self.store.library.laws
+            except ImportError:  # law texts unavailable: every citation stays plain text
+                laws = []
+            self._known = {law.id: set(law.articles) for law in laws}
+        return self._known
+
+    def __call__(self, citation: dict) -> str | None:
+        law_id = citation.get("law_id")
+        if not law_id or law_id not in self._articles():
+            return None
+        article = citation.get("article")
+        if article is not None and int(article) in self._articles()[law_id]:
+            return urls.article_url(law_id, int(article))
+        return urls.url_for("law", law_id)
+
+
+#: (order, kind, label) of every family whose generator registered a nav entry; set by __init__.
+NAV: list[tuple[int, str, str]] = []
+
+
 def install(env, settings, store) -> None:
     env.filters.setdefault("zh_date", zh_date)
+    env.filters.setdefault("zh_month", zh_month)
+    env.filters.setdefault("yuan", yuan)
+    env.filters.setdefault("or_dash", or_dash)
     env.globals.setdefault("site_meta", store.site)
+    env.globals.setdefault("as_of", store.site.get("as_of"))
+    env.globals.setdefault("build_id", store.build_id)
+    env.globals.setdefault("url", urls.url_for)
+    env.globals.setdefault("citation_url", CitationLinker(store))
+    env.globals.setdefault("nav_links", [(kind, label) for _, kind, label in sorted(NAV)])

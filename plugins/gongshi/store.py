@@ -1,12 +1,15 @@
 """Read-only access to the pipeline's YAML under content/ (see docs/content-contract.md).
 
 Loaded once per build and shared by every generator through the Pelican context, so no page family
-parses the same file twice.
+parses the same file twice. Groupings (records by agency, by month, ...) are computed once here and
+cached, so every family stays O(n) however many pages it writes.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+from collections import defaultdict
 from functools import cached_property
 
 import yaml
@@ -22,6 +25,27 @@ CONTEXT_KEY = "gongshi_store"
 KINDS = ("agencies", "officers", "matters", "procedures", "major_decisions", "penalties",
          "permits", "withdrawals", "blacklist", "cases", "supervision", "facts")
 
+# 事项类别 in the order of the contract, with their URL slugs.
+MATTER_CATEGORIES = {
+    "行政许可": "xuke", "行政处罚": "chufa", "行政强制": "qiangzhi", "行政征收": "zhengshou",
+    "行政征用": "zhengyong", "行政检查": "jiancha", "行政确认": "queren", "行政给付": "jifu",
+    "行政裁决": "caijue", "行政奖励": "jiangli", "其他行政权力": "qita",
+}
+
+# 处罚类别 (行政处罚法 第九条) -> slug for /penalties/kind/<slug>/.
+PENALTY_KIND_SLUGS = {
+    "警告": "jinggao", "通报批评": "tongbao", "罚款": "fakuan", "没收违法所得": "moshou-suode",
+    "没收非法财物": "moshou-caiwu", "暂扣许可证件": "zankou", "降低资质等级": "jiangdi",
+    "吊销许可证件": "diaoxiao", "限制开展生产经营活动": "xianzhi-jingying",
+    "责令停产停业": "tingchan", "责令关闭": "guanbi", "限制从业": "xianzhi-congye",
+    "行政拘留": "juliu", "其他": "qita",
+}
+
+
+def penalty_kind_slug(kind: str) -> str:
+    """Slug of a 处罚类别; an unlisted kind gets a stable hash so its listing still has a URL."""
+    return PENALTY_KIND_SLUGS.get(kind) or "k-" + hashlib.sha256(kind.encode("utf-8")).hexdigest()[:8]
+
 
 def _load(path: str):
     with open(path, encoding="utf-8") as fh:
@@ -29,21 +53,42 @@ def _load(path: str):
 
 
 class ContentStore:
-    def __init__(self, root: str):
+    def __init__(self, root: str, laws_dir: str | None = None):
         self.root = root
+        self.laws_dir = laws_dir
         self._cache: dict[str, list[dict]] = {}
 
     @classmethod
     def for_context(cls, context: dict, settings: dict) -> "ContentStore":
         store = context.get(CONTEXT_KEY)
         if store is None:
-            store = context[CONTEXT_KEY] = cls(settings["PATH"])
+            store = context[CONTEXT_KEY] = cls(settings["PATH"], settings.get("GONGSHI_LAWS_DIR"))
         return store
 
     @cached_property
     def site(self) -> dict:
         path = os.path.join(self.root, "site.yaml")
-        return _load(path) if os.path.exists(path) else {}
+        return (_load(path) if os.path.exists(path) else None) or {}
+
+    @cached_property
+    def build_id(self) -> str:
+        """Short hash of the whole content tree plus the as-of date: same data, same id."""
+        digest = hashlib.sha256(str(self.site.get("as_of", "")).encode("utf-8"))
+        for dirpath, dirnames, filenames in os.walk(self.root):
+            dirnames.sort()
+            for name in sorted(filenames):
+                path = os.path.join(dirpath, name)
+                digest.update(os.path.relpath(path, self.root).encode("utf-8") + b"\0")
+                with open(path, "rb") as fh:
+                    digest.update(hashlib.sha256(fh.read()).digest())
+        return digest.hexdigest()[:10]
+
+    @cached_property
+    def library(self):
+        """The official law texts (pipeline.laws.LawLibrary), read once per build."""
+        from pipeline.laws import load_library  # late: only families that show laws need it
+
+        return load_library(self.laws_dir)
 
     def records(self, kind: str) -> list[dict]:
         """All records of one kind, sorted by file name (= by id) for deterministic output."""
@@ -66,3 +111,28 @@ class ContentStore:
         if key not in self._cache:
             self._cache[key] = {r["id"]: r for r in self.records(kind) if "id" in r}  # type: ignore[assignment]
         return self._cache[key]  # type: ignore[return-value]
+
+    def group_by(self, kind: str, field: str, newest_by: str | None = None) -> dict[str, list[dict]]:
+        """Records of `kind` grouped by the value of `field` (a list field puts a record in each
+        group), each group in the order of `records()` — or newest first by the date field
+        `newest_by`. Computed once per (kind, field, order)."""
+        key = f"{kind}#group#{field}#{newest_by}"
+        if key not in self._cache:
+            source = self.newest_first(kind, newest_by) if newest_by else self.records(kind)
+            groups: dict[str, list[dict]] = defaultdict(list)
+            for record in source:
+                value = record.get(field)
+                for item in value if isinstance(value, list) else [value]:
+                    if item is not None:
+                        groups[item].append(record)
+            self._cache[key] = dict(groups)  # type: ignore[assignment]
+        return self._cache[key]  # type: ignore[return-value]
+
+    def newest_first(self, kind: str, date_field: str = "decision_date") -> list[dict]:
+        """Records sorted by date descending, then id (stable, deterministic). Cached."""
+        key = f"{kind}#newest#{date_field}"
+        if key not in self._cache:
+            self._cache[key] = sorted(
+                sorted(self.records(kind), key=lambda r: r.get("id") or ""),
+                key=lambda r: str(r.get(date_field) or ""), reverse=True)
+        return self._cache[key]
