@@ -38,7 +38,10 @@ PATTERNS = {
     "catalogue_by_type": "catalogue/type/{id}/",
     "statistics": "statistics/",
     "statistics_year": "statistics/{id}/",
+    "statistics_agency": "statistics/{id}/",        # id = "<year>/<agency id>"
     "accountability": "accountability/",
+    "accountability_year": "accountability/{id}/",  # id = year
+    "accountability_list": "accountability/{id}/",  # id = "<agency id>/<year>/<metric slug>"
     "search": "search/",
     "lookup": "lookup/",
     "credit": "credit/",
