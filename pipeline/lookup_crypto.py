@@ -1,0 +1,230 @@
+"""Key derivation, encryption and shard layout of the case-progress lookup (domain §9).
+
+Shared by the build (plugins/gongshi/generators/lookup.py) and the tests; theme/static/js/lookup.js
+mirrors `derive()`, `shard_index()` and the slot format with Web Crypto.
+
+    derived = PBKDF2-SHA256(normalised case no + "\n" + normalised code, salt, iterations, 64 bytes)
+    derived[0:4]   big-endian uint32; modulo the shard count -> shard index
+    derived[16:32] entry tag: finds the slot inside the shard
+    derived[32:64] AES-256-GCM key
+
+A shard is `slots` fixed-size slots sorted by their bytes: tag (16) | nonce (12) | ciphertext of the
+entry JSON padded with spaces to a fixed length | GCM tag (16). Unused slots are pseudo-random bytes
+from a private build secret, so every shard has the same size and nothing tells real from dummy.
+The nonce is derived from the key and the plaintext, so identical input gives identical output.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from .querycodes import normalise_case_no, normalise_code
+
+DERIVED_BYTES = 64
+TAG_BYTES = 16
+NONCE_BYTES = 12
+GCM_TAG_BYTES = 16
+MAX_SHARD_BYTES = 8192
+MAX_SHARD_BITS = 16
+MIN_SLOTS = 4
+PLAINTEXT_QUANTUM = 64  # padded plaintext length is a multiple of this
+DEFAULT_ITERATIONS = 10_000
+
+
+def password(case_no: str, code: str) -> bytes:
+    return (normalise_case_no(case_no) + "\n" + normalise_code(code)).encode("utf-8")
+
+
+def derive(case_no: str, code: str, salt: bytes, iterations: int) -> bytes:
+    return hashlib.pbkdf2_hmac("sha256", password(case_no, code), salt, iterations, DERIVED_BYTES)
+
+
+def shard_index(derived: bytes, shard_count: int) -> int:
+    return int.from_bytes(derived[0:4], "big") % shard_count
+
+
+def entry_tag(derived: bytes) -> bytes:
+    return derived[16:32]
+
+
+def entry_key(derived: bytes) -> bytes:
+    return derived[32:64]
+
+
+class KeyCache:
+    """Derived keys kept privately between builds (JSON next to the codes file, never in output).
+
+    Keyed by HMAC(salt, iterations | case number | code), so the file names no case, and a change
+    of salt, iterations or code simply misses. `save()` drops entries this build did not use.
+    """
+
+    def __init__(self, path: str | None):
+        self.path = path
+        self._old: dict[str, str] = {}
+        self._used: dict[str, str] = {}
+        if path and os.path.exists(path):
+            with open(path, encoding="utf-8") as fh:
+                self._old = json.load(fh)
+
+    @staticmethod
+    def key(case_no: str, code: str, salt: bytes, iterations: int) -> str:
+        msg = str(iterations).encode() + b"\x1f" + password(case_no, code)
+        return hmac.new(salt, msg, hashlib.sha256).hexdigest()
+
+    def get(self, key: str) -> bytes | None:
+        value = self._old.get(key) or self._used.get(key)
+        if value is None:
+            return None
+        self._used[key] = value
+        return bytes.fromhex(value)
+
+    def put(self, key: str, derived: bytes) -> None:
+        self._used[key] = derived.hex()
+
+    def save(self) -> None:
+        if not self.path:
+            return
+        os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
+        tmp = self.path + ".tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(self._used, fh, sort_keys=True, indent=0)
+        os.replace(tmp, self.path)
+
+
+def derive_many(pairs: list[tuple[str, str]], salt: bytes, iterations: int,
+                cache: KeyCache | None = None) -> tuple[list[bytes], int]:
+    """Derived bytes for each (case no, code); returns (derived list, number freshly derived).
+
+    hashlib's PBKDF2 releases the GIL, so a thread pool uses every core on a first build.
+    """
+    cache = cache or KeyCache(None)
+    keys = [KeyCache.key(c, k, salt, iterations) for c, k in pairs]
+    result: list[bytes | None] = [cache.get(k) for k in keys]
+    todo = [i for i, r in enumerate(result) if r is None]
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        fresh = pool.map(lambda i: derive(pairs[i][0], pairs[i][1], salt, iterations), todo)
+        for i, derived in zip(todo, fresh):
+            result[i] = derived
+            cache.put(keys[i], derived)
+    return result, len(todo)  # type: ignore[return-value]
+
+
+def padded_length(plaintexts: list[bytes]) -> int:
+    longest = max((len(p) for p in plaintexts), default=0)
+    return max(PLAINTEXT_QUANTUM, -(-longest // PLAINTEXT_QUANTUM) * PLAINTEXT_QUANTUM)
+
+
+def slot_size(plain_len: int) -> int:
+    return TAG_BYTES + NONCE_BYTES + plain_len + GCM_TAG_BYTES
+
+
+def encrypt_slot(derived: bytes, plaintext: bytes, plain_len: int) -> bytes:
+    if len(plaintext) > plain_len:
+        raise ValueError("lookup entry longer than the padded length")
+    padded = plaintext + b" " * (plain_len - len(plaintext))  # JSON ignores trailing spaces
+    key, tag = entry_key(derived), entry_tag(derived)
+    nonce = hmac.new(key, hashlib.sha256(padded).digest(), hashlib.sha256).digest()[:NONCE_BYTES]
+    return tag + nonce + AESGCM(key).encrypt(nonce, padded, tag)
+
+
+def shard_counts(limit: int = 1 << MAX_SHARD_BITS):
+    """Candidate shard counts, growing by about 1/8 each step (powers of two waste up to half)."""
+    count = 1
+    while count <= limit:
+        yield count
+        count = max(count + 1, count * 9 // 8)
+
+
+def choose_layout(words: list[int], size: int, max_bytes: int = MAX_SHARD_BYTES) -> tuple[int, int]:
+    """(shard_count, slots) with the least padded total whose fullest shard fits in max_bytes.
+
+    Random placement leaves some shards fuller than average and every shard is padded to the
+    fullest, so the total depends on the count; ties go to fewer shards (fewer files)."""
+    values = np.asarray(words, dtype=np.uint64)
+    best: tuple[int, int, int] | None = None
+    for count in shard_counts():
+        fullest = int(np.bincount(values % count).max()) if len(values) else 0
+        slots = max(MIN_SLOTS, fullest + 1)  # at least one dummy in every shard
+        if slots * size <= max_bytes and (best is None or count * slots < best[0]):
+            best = (count * slots, count, slots)
+        if best and count > 4 * best[1]:  # totals only grow from here on
+            break
+    if best is None:
+        raise ValueError(f"lookup entries of {size} bytes cannot fit {max_bytes}-byte shards")
+    return best[1], best[2]
+
+
+@dataclass
+class Layout:
+    shard_count: int
+    slots: int
+    slot_size: int
+    plain_len: int
+    shards: dict[int, bytes] = field(default_factory=dict)
+
+    @property
+    def shard_bytes(self) -> int:
+        return self.slots * self.slot_size
+
+    @property
+    def hex_digits(self) -> int:
+        return max(1, ((self.shard_count - 1).bit_length() + 3) // 4)
+
+    def file_name(self, index: int) -> str:
+        return f"{index:0{self.hex_digits}x}.bin"
+
+
+def _dummy(pad_secret: bytes, shard: int, slot: int, size: int) -> bytes:
+    return hashlib.shake_256(pad_secret + shard.to_bytes(4, "big") + slot.to_bytes(4, "big")).digest(size)
+
+
+def build_shards(entries: list[tuple[bytes, bytes]], pad_secret: bytes) -> Layout:
+    """Encrypt (derived, plaintext) entries into equal-size shards padded with dummy slots."""
+    plain_len = padded_length([p for _, p in entries])
+    size = slot_size(plain_len)
+    count, slots = choose_layout([int.from_bytes(d[0:4], "big") for d, _ in entries], size)
+    buckets: dict[int, list[bytes]] = {i: [] for i in range(count)}
+    for derived, plaintext in entries:
+        buckets[shard_index(derived, count)].append(encrypt_slot(derived, plaintext, plain_len))
+    layout = Layout(count, slots, size, plain_len)
+    for index, real in buckets.items():
+        dummies = [_dummy(pad_secret, index, j, size) for j in range(slots - len(real))]
+        layout.shards[index] = b"".join(sorted(real + dummies))
+    return layout
+
+
+def open_entry(shard: bytes, derived: bytes, size: int) -> dict | None:
+    """Reference decryption (what lookup.js does): the entry for `derived`, or None."""
+    tag = entry_tag(derived)
+    for start in range(0, len(shard), size):
+        slot = shard[start:start + size]
+        if slot[:TAG_BYTES] == tag:
+            nonce = slot[TAG_BYTES:TAG_BYTES + NONCE_BYTES]
+            plain = AESGCM(entry_key(derived)).decrypt(nonce, slot[TAG_BYTES + NONCE_BYTES:], tag)
+            return json.loads(plain.decode("utf-8"))
+    return None
+
+
+SHARD_FOLDER = "lookup/shards"  # relative to the output folder
+
+
+def check_shards(output_dir: str) -> tuple[int, int]:
+    """(shard count, bytes per shard) of a built site; ValueError unless every shard has the same
+    size and none exceeds MAX_SHARD_BYTES. The bench calls this at scale 10."""
+    folder = os.path.join(output_dir, SHARD_FOLDER)
+    sizes = {os.path.getsize(os.path.join(folder, n)) for n in os.listdir(folder)} \
+        if os.path.isdir(folder) else set()
+    if not sizes:
+        return 0, 0
+    if len(sizes) != 1 or max(sizes) > MAX_SHARD_BYTES:
+        raise ValueError(f"lookup shards must be equal and <= {MAX_SHARD_BYTES} bytes: {sorted(sizes)}")
+    return len(os.listdir(folder)), sizes.pop()

@@ -1,0 +1,90 @@
+"""Lookup crypto: derivation, deterministic encryption, equal-size shards, the private key cache."""
+
+import os
+
+import pytest
+
+from pipeline import lookup_crypto as lc
+
+SALT, ITER = b"test-salt-16byte", 1000
+
+
+def entries(n):
+    out = []
+    for i in range(n):
+        derived = lc.derive(f"胶市监立〔2026〕{i}号", f"CODE-{i:04d}-ABCD-EFGH", SALT, ITER)
+        out.append((derived, ('{"n":"案件%d"}' % i).encode()))
+    return out
+
+
+def test_derivation_normalises_case_number_and_code():
+    a = lc.derive("胶市监立〔2026〕1号", "abcd-efgh-jkmn-pqrs", SALT, ITER)
+    assert lc.derive(" 胶市监立[2026]1 号", "ABCDEFGHJKMNPQRS", SALT, ITER) == a
+    assert lc.derive("胶市监立（2026）1号", "ABCDEFGHJKMNPQRS", SALT, ITER) != a  # () is not []
+    assert lc.derive("胶市监立〔2026〕1号", "ABCDEFGHJKMNPQRT", SALT, ITER) != a
+    assert len(a) == 64
+
+
+def test_shards_equal_size_decrypt_and_reject_wrong_keys():
+    layout = lc.build_shards(entries(40), b"pad-secret")
+    sizes = {len(s) for s in layout.shards.values()}
+    assert sizes == {layout.shard_bytes} and layout.shard_bytes <= lc.MAX_SHARD_BYTES
+    for i, (derived, _) in enumerate(entries(40)):
+        shard = layout.shards[lc.shard_index(derived, layout.shard_count)]
+        assert lc.open_entry(shard, derived, layout.slot_size) == {"n": f"案件{i}"}
+    wrong = lc.derive("胶市监立〔2026〕1号", "WRONG-CODE-0000-0000", SALT, ITER)
+    shard = layout.shards[lc.shard_index(wrong, layout.shard_count)]
+    assert lc.open_entry(shard, wrong, layout.slot_size) is None
+
+
+def test_build_is_deterministic_and_dummies_depend_on_the_secret():
+    a = lc.build_shards(entries(10), b"pad-secret")
+    assert lc.build_shards(entries(10), b"pad-secret").shards == a.shards
+    b = lc.build_shards(entries(10), b"other-secret")
+    assert b.shards != a.shards and b.shard_bytes == a.shard_bytes
+
+
+def test_layout_keeps_shards_small_at_scale():
+    # 25,000 entries of a realistic padded size: every shard within 8 KB.
+    words = [int.from_bytes(os.urandom(4), "big") for _ in range(25_000)]
+    size = lc.slot_size(576)
+    count, slots = lc.choose_layout(words, size)
+    assert slots * size <= lc.MAX_SHARD_BYTES
+    loads = {}
+    for w in words:
+        loads[w % count] = loads.get(w % count, 0) + 1
+    assert max(loads.values()) <= slots
+
+
+def test_oversized_entry_is_refused():
+    derived = entries(1)[0][0]
+    with pytest.raises(ValueError):
+        lc.encrypt_slot(derived, b"x" * 100, 64)
+
+
+def test_key_cache_skips_known_keys_and_prunes_unused(tmp_path, monkeypatch):
+    path = str(tmp_path / "private" / "cache.json")
+    pairs = [("A1", "CODE-AAAA-BBBB-CCCC"), ("A2", "CODE-DDDD-EEEE-FFFF")]
+    derived, fresh = lc.derive_many(pairs, SALT, ITER, cache := lc.KeyCache(path))
+    cache.save()
+    assert fresh == 2 and oct(os.stat(path).st_mode)[-3:] == "600"
+    assert "A1" not in open(path, encoding="utf-8").read()
+
+    def boom(*args):
+        raise AssertionError("derived again")
+    monkeypatch.setattr(lc, "derive", boom)
+    again, fresh = lc.derive_many(pairs[:1], SALT, ITER, cache := lc.KeyCache(path))
+    cache.save()
+    assert fresh == 0 and again == derived[:1]
+    assert len(lc.KeyCache(path)._old) == 1  # A2 no longer in the build: dropped
+
+
+def test_check_shards(tmp_path):
+    folder = tmp_path / lc.SHARD_FOLDER
+    folder.mkdir(parents=True)
+    (folder / "0.bin").write_bytes(b"x" * 100)
+    (folder / "1.bin").write_bytes(b"y" * 100)
+    assert lc.check_shards(str(tmp_path)) == (2, 100)
+    (folder / "2.bin").write_bytes(b"z" * 99)
+    with pytest.raises(ValueError):
+        lc.check_shards(str(tmp_path))
