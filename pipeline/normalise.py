@@ -26,6 +26,8 @@ LONG_TERM = {"长期", "长期有效", "永久", "永久有效", "无固定期�
 _ID18 = re.compile(r"^\d{17}[\dX]$")
 _ID15 = re.compile(r"^\d{15}$")
 _ID_MASKED = re.compile(r"^\d{6,}[*＊xX]{2,}[\dX]{0,4}$|^\d{4,}[*＊]{4,}\d{0,4}[\dX]?$")
+# Credit-code fields where a natural person's ID number may legitimately stand (party columns).
+_PARTY_CODE_FIELDS = {("blacklist", "credit_code")}
 _SPLIT_KINDS = re.compile(r"[;；、,，/|\s]+")
 
 
@@ -169,7 +171,10 @@ def normalise_row(table: Table, cells: dict[str, str]) -> tuple[dict, list[Probl
     for field in table.fields:
         raw = cells.get(field.key, "")
         if not raw:
-            record[field.key] = [] if field.kind == KINDS else None
+            if field.kind == MONEY:
+                record[field.key + "_wan"] = record[field.key + "_yuan"] = None
+            else:
+                record[field.key] = [] if field.kind == KINDS else None
             if field.required:
                 problems.append(Problem(field.name, "必填字段为空"))
             continue
@@ -181,8 +186,11 @@ def normalise_row(table: Table, cells: dict[str, str]) -> tuple[dict, list[Probl
             continue
         if field.kind == CREDIT and not uscc.is_valid(_nfkc(raw).upper()) and looks_like_id_number(raw):
             record[field.key] = None
-            record["_person_code"] = True
-            record.setdefault("_id_number", raw)
+            if (table.name, field.key) in _PARTY_CODE_FIELDS or field.key == "party_credit_code":
+                record["_person_code"] = True
+                record.setdefault("_id_number", raw)
+            else:
+                problems.append(Problem(field.name, "应为统一社会信用代码，但填写的像是身份证号码"))
             continue
         try:
             value = _value(field, raw)

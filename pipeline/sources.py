@@ -113,3 +113,44 @@ def resolve(source: str) -> SourceSet:
             raise PipelineError(f"{source}: 文件名不是表名（{', '.join(TABLES)}）")
         return SourceSet(source, False, [_make(source, table, {})], [])
     raise PipelineError(f"{source}: 来源不存在（应为导出文件夹或 sources.yaml）")
+
+
+@dataclass
+class ColumnMap:
+    by_index: list[tuple[int, str]]   # (column index in the file, English field key)
+    unknown: list[str]                # headers neither mapped nor known: reported, never used
+    constants: dict[str, str]         # English key -> value from the source's `values:`
+
+
+def map_columns(source: Source, header: list[str]) -> ColumnMap:
+    """Match a file's header to the table's fields; PipelineError naming the file and column for a
+    missing required column or two columns that claim the same field."""
+    from pipeline.tables import normalise_header
+
+    table = TABLES[source.table]
+    mapping = {normalise_header(k): v for k, v in source.columns.items()}
+    by_index, unknown, seen = [], [], {}
+    for i, name in enumerate(header):
+        target = mapping.get(normalise_header(name))
+        field = table.field_for(target) if target else table.field_for(name)
+        if field is None:
+            if name:
+                unknown.append(name)
+            continue
+        if field.key in seen:
+            raise PipelineError(f"{source.path}: 列“{seen[field.key]}”和“{name}”都对应字段“{field.name}”，"
+                                f"请在来源配置的 columns 中只保留一个")
+        seen[field.key] = name
+        by_index.append((i, field.key))
+    constants = {}
+    for name, value in source.values.items():
+        field = table.field_for(name)
+        if field is None:
+            raise PipelineError(f"{source.path}: values 中的“{name}”不是表 {source.table} 的字段")
+        if field.key not in seen:
+            constants[field.key] = value
+    for field in table.required:
+        if field.key not in seen and field.key not in constants:
+            raise PipelineError(f"{source.path}: 缺少必填列“{field.name}”（表 {source.table}）；"
+                                f"表头为：{'、'.join(h for h in header if h)}")
+    return ColumnMap(by_index, unknown, constants)

@@ -72,8 +72,9 @@ class Table:
     def field_for(self, header: str) -> Field | None:
         return self.headers.get(normalise_header(header))
 
-    def field_named(self, name: str) -> Field:
-        return next(f for f in self.fields if f.name == name)
+    def field_named_key(self, key: str) -> str:
+        """Chinese name of the field with this English key (for messages)."""
+        return next(f.name for f in self.fields if f.key == key)
 
     @property
     def required(self) -> list[Field]:
@@ -238,3 +239,4 @@ def table_for_stem(stem: str) -> str | None:
             if best is None or len(name) > len(best):
                 best = name
     return best
+

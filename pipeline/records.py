@@ -1,0 +1,366 @@
+"""Sanitise + publication-rules stage: validated records -> the records written under content/.
+
+Each `build_<table>()` takes the validated TableState(s), decides per record whether it is
+published (pipeline.rules), masks and scrubs what is (pipeline.sanitize), and counts every other
+record under its withheld reason, so `rows = published + withheld + quarantined` always holds.
+The dicts returned here have exactly the keys of docs/content-contract.md, in that order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+
+from pipeline import ids, sanitize
+from pipeline.ids import normalise_identifier
+from pipeline.tables import AREA_SLUGS, CATEGORY_SLUGS, STAGES
+from pipeline.validate import TableState
+
+NATURAL, INDIVIDUAL = "自然人", "个体工商户"
+_STAGE_ORDER = {s: i for i, s in enumerate(STAGES)}
+
+
+@dataclass
+class Output:
+    """Everything the export stage writes, keyed by content folder."""
+
+    records: dict[str, list[dict]] = field(default_factory=dict)   # folder -> records with `id`
+    facts: dict[str, list[dict]] = field(default_factory=dict)     # '<table>-<year>' -> items
+    supervision: list[dict] = field(default_factory=list)
+
+    def add(self, folder: str, record: dict) -> None:
+        self.records.setdefault(folder, []).append(record)
+
+
+def iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+@lru_cache(maxsize=200_000)
+def _scrub(text: str, keep: tuple[str, ...]) -> str | None:
+    # demo and real exports repeat the same sentences a lot; jieba is the slow part of the pull
+    return sanitize.scrub_text(text, keep)
+
+
+class Party:
+    """How one party may appear: its display name and the free-text scrubber that goes with it."""
+
+    def __init__(self, name: str, kind: str | None, legal_rep: str | None = None):
+        self.raw, self.kind, self.legal_rep = name, kind, legal_rep
+        if kind == NATURAL:
+            self.name = sanitize.mask_person_name(name)
+            self.keep: tuple[str, ...] = ()
+        elif kind == INDIVIDUAL:
+            # the business name is public, its operator's name is not (domain §3)
+            self.name = name.replace(legal_rep, sanitize.mask_person_name(legal_rep)) \
+                if legal_rep and len(legal_rep) >= 2 and legal_rep in name else name
+            self.keep = (self.name,)
+        else:
+            self.name = name
+            self.keep = tuple(n for n in (name, legal_rep) if n)
+
+    @property
+    def public_legal_rep(self) -> str | None:
+        return self.legal_rep if self.kind not in (NATURAL, INDIVIDUAL) else None
+
+    def scrub(self, text: str | None) -> str | None:
+        if not text:
+            return text or None
+        if self.kind == NATURAL and self.raw and len(self.raw) >= 2:
+            text = text.replace(self.raw, self.name)  # the party's own name, masked like elsewhere
+        elif self.kind == INDIVIDUAL and self.name != self.raw:
+            text = text.replace(self.raw, self.name)
+        return _scrub(text, self.keep)
+
+
+class Citer:
+    """parse_citations with a cache: thousands of matters cite the same few articles."""
+
+    def __init__(self, library):
+        self.library = library
+        self._cache: dict[str, list[dict]] = {}
+
+    def __call__(self, text: str | None) -> list[dict]:
+        if not text or self.library is None:
+            return []
+        if text not in self._cache:
+            from pipeline.citations import parse_citations
+            self._cache[text] = parse_citations(text, self.library)
+        return [dict(c) for c in self._cache[text]]
+
+
+def build_agencies(state: TableState, out: Output) -> None:
+    for r in state.records:
+        out.add("agencies", {
+            "id": ids.agency_id(r["credit_code"]), "name": r["name"], "credit_code": r["credit_code"],
+            "kind": r["kind"], "parent": r["parent"], "duties": r["duties"], "region": r["region"],
+            "address": r["address"], "phone_consult": r["phone_consult"],
+            "phone_supervise": r["phone_supervise"], "website": r["website"]})
+        state.published += 1
+
+
+def build_officers(state: TableState, out: Output, as_of: date) -> None:
+    for r in state.records:
+        if r["valid_until"] and r["valid_until"] < as_of:
+            state.withheld["certificate_expired"] += 1
+            continue
+        out.add("officers", {"id": ids.officer_id(r["cert_no"]), "name": r["name"], "cert_no": r["cert_no"],
+                             "agency_id": r["agency_id"], "category": r["category"],
+                             "valid_until": iso(r["valid_until"])})
+        state.published += 1
+
+
+def _procedure_index(procedures: list[dict]):
+    by_name = {}
+    for p in procedures:
+        by_name[p["id"]] = p["id"]
+        by_name[p["name"]] = p["id"]
+
+    def find(value: str | None, category: str | None) -> str | None:
+        if value and value.strip() in by_name:
+            return by_name[value.strip()]
+        if value and "简易" in value and category == "行政处罚":
+            return by_name.get("chufa-jianyi")
+        for p in procedures:  # else: the standard procedure of the matter's category
+            if category in (p.get("categories") or []):
+                return p["id"]
+        return None
+    return find
+
+
+def build_matters(state: TableState, out: Output, cite: Citer, procedures: list[dict]) -> None:
+    find_procedure = _procedure_index(procedures)
+    for r in state.records:
+        out.add("matters", {
+            "id": ids.matter_id(r["code"]), "code": r["code"], "name": r["name"], "category": r["category"],
+            "category_slug": CATEGORY_SLUGS[r["category"]], "agency_id": r["agency_id"],
+            "basis_text": r["basis_text"], "citations": cite(r["basis_text"]),
+            "procedure_id": find_procedure(r["procedure"], r["category"]),
+            "time_limit_legal": r["time_limit_legal"], "time_limit_promised": r["time_limit_promised"],
+            "fee": r["fee"], "remedy": r["remedy"], "phone_supervise": r["phone_supervise"]})
+        state.published += 1
+
+
+def build_major_decisions(state: TableState, out: Output, cite: Citer) -> None:
+    for r in state.records:
+        out.add("major_decisions", {
+            "id": ids.major_decision_id(r["number"]), "number": r["number"], "agency_id": r["agency_id"],
+            "name": r["name"], "category": r["category"], "category_slug": CATEGORY_SLUGS[r["category"]],
+            "threshold": r["threshold"], "matter_id": r["matter_id"], "review_office": r["review_office"],
+            "review_basis": r["review_basis"], "citations": cite(r["review_basis"])})
+        state.published += 1
+
+
+def _event_sort(e: dict):
+    return (e["date"], _STAGE_ORDER.get(e["stage"], 99))
+
+
+def link_cases(cases: TableState, events: TableState) -> dict[str, list[dict]]:
+    """Case key -> its events sorted by date then stage order (domain §2 stage list)."""
+    by_case: dict[str, list[dict]] = {}
+    for e in events.records:
+        by_case.setdefault(normalise_identifier(e["case_no"]), []).append(e)
+    for items in by_case.values():
+        items.sort(key=_event_sort)
+    return by_case
+
+
+def legal_review_before_decision(events: list[dict]) -> bool | None:
+    """True when a 法制审核 event is dated on or before the (first) 决定 event; None without 决定.
+    Same-day review counts: the stage order puts 法制审核 before 决定 on one day."""
+    decided = [e["date"] for e in events if e["stage"] == "决定"]
+    if not decided:
+        return None
+    return any(e["stage"] == "法制审核" and e["date"] <= min(decided) for e in events)
+
+
+def _case_for_decisions(cases: TableState) -> dict[str, list[dict]]:
+    index: dict[str, list[dict]] = {}
+    for c in cases.records:
+        if c["decision_no"]:
+            index.setdefault(normalise_identifier(c["decision_no"]), []).append(c)
+    return index
+
+
+def _linked_case(index, decision_no: str, agency_id: str | None) -> dict | None:
+    found = index.get(normalise_identifier(decision_no), [])
+    same = [c for c in found if c.get("agency_id") == agency_id] or found
+    return same[0] if len(same) == 1 else None
+
+
+def _fact(r: dict, pid: str | None, pub, money: bool) -> dict:
+    item = {"id": pid if pub.published else None, "agency_id": r["agency_id"],
+            "decision_date": iso(r["decision_date"]), "disclosed_date": iso(r.get("disclosed_date")),
+            "kinds": list(r.get("kinds") or []), "fine_yuan": r.get("fine_yuan"),
+            "procedure": r.get("procedure"), "party_kind": r["party_kind"], "published": pub.published,
+            "withheld_reason": None if pub.published else pub.reason, "status": r.get("status"),
+            "status_date": iso(r.get("status_date")),
+            "withdrawn_published_date": iso(r.get("withdrawn_published_date"))}
+    if not money:
+        del item["kinds"], item["fine_yuan"]
+        item["status"] = r.get("status") or r.get("current_status")
+    return item
+
+
+def _withdrawal(kind: str, rid: str, r: dict, pub) -> dict:
+    return {"id": rid, "kind": kind, "decision_no": r["decision_no"], "agency_id": r["agency_id"],
+            "decision_date": iso(r["decision_date"]), "status": r.get("status") or "已撤销",
+            "status_date": iso(r.get("status_date")), "reason": r.get("withdraw_reason"),
+            "visible_until": iso(pub.notice_until)}
+
+
+def _count(state: TableState, pub) -> None:
+    if pub.published:
+        state.published += 1
+    else:
+        state.withheld[pub.reason or "withheld"] += 1
+
+
+def build_penalties(state: TableState, cases: TableState, events_by_case, out: Output, *, as_of: date,
+                    rules, cite: Citer) -> dict[str, str]:
+    """Returns normalised decision number -> penalty id for the published penalties (case links)."""
+    from pipeline.rules import penalty_status
+
+    case_index = _case_for_decisions(cases)
+    published_ids: dict[str, str] = {}
+    for r in state.records:
+        case = _linked_case(case_index, r["decision_no"], r["agency_id"])
+        procedure = r["procedure"] or (case["procedure"] if case else None)
+        r["procedure"] = procedure
+        pub = penalty_status(decision_date=r["decision_date"], as_of=as_of, party_kind=r["party_kind"],
+                             procedure=procedure, kinds=r["kinds"], severity=r["severity"],
+                             status=r["status"], status_date=r["status_date"], end_date=r["end_date"],
+                             secret=sanitize.is_secret(r["note"]), minor=r["_minor"], rules=rules)
+        pid = ids.penalty_id(r["agency_credit_code"], r["decision_no"])
+        _count(state, pub)
+        out.facts.setdefault(f"penalties-{r['decision_date'].year}", []).append(_fact(r, pid, pub, True))
+        if pub.withdrawal_notice:
+            out.add("withdrawals", _withdrawal("penalty", pid, r, pub))
+        if not pub.published:
+            continue
+        party = Party(r["party_name"], r["party_kind"], r["legal_rep"])
+        events = events_by_case.get(normalise_identifier(case["case_no"]), []) if case else []
+        published_ids[normalise_identifier(r["decision_no"]) + "\x1f" + (r["agency_id"] or "")] = pid
+        out.add("penalties", {
+            "id": pid, "decision_no": r["decision_no"], "party_name": party.name,
+            "party_kind": r["party_kind"], "party_credit_code": r["party_credit_code"],
+            "legal_rep": party.public_legal_rep, "violation_type": party.scrub(r["violation_type"]),
+            "facts": party.scrub(r["facts"]), "basis_text": r["basis_text"],
+            "citations": cite(r["basis_text"]), "kinds": r["kinds"], "content": party.scrub(r["content"]),
+            "fine_wan": r["fine_wan"], "fine_yuan": r["fine_yuan"],
+            "confiscation_wan": r["confiscation_wan"], "confiscation_yuan": r["confiscation_yuan"],
+            "license_affected": party.scrub(r["license_affected"]),
+            "decision_date": iso(r["decision_date"]), "valid_until": iso(r["valid_until"]),
+            "publish_until": iso(pub.publish_until), "disclosed_date": iso(r["disclosed_date"]),
+            "agency_id": r["agency_id"], "agency_name": r["agency_name"],
+            "agency_credit_code": r["agency_credit_code"], "source_unit": r["source_unit"],
+            "note": party.scrub(r["note"]), "severity": r["severity"], "procedure": procedure,
+            "case_id": ids.case_id(case["case_no"]) if case else None,
+            "major": case["major"] if case else None,
+            "legal_review_before_decision": legal_review_before_decision(events) if case else None,
+            "status": r["status"]})
+    return published_ids
+
+
+def build_permits(state: TableState, out: Output, *, as_of: date, rules) -> None:
+    from pipeline.rules import permit_status
+
+    for r in state.records:
+        pub = permit_status(decision_date=r["decision_date"], valid_until=r["valid_until"],
+                            current_status=r["current_status"], party_kind=r["party_kind"],
+                            secret=sanitize.is_secret(r["note"]), minor=r["_minor"], as_of=as_of, rules=rules)
+        pid = ids.permit_id(r["agency_credit_code"], r["decision_no"])
+        _count(state, pub)
+        out.facts.setdefault(f"permits-{r['decision_date'].year}", []).append(_fact(r, pid, pub, False))
+        if pub.withdrawal_notice:
+            out.add("withdrawals", _withdrawal("permit", pid, r, pub))
+        if not pub.published:
+            continue
+        party = Party(r["party_name"], r["party_kind"], r["legal_rep"])
+        out.add("permits", {
+            "id": pid, "decision_name": r["decision_name"], "decision_no": r["decision_no"],
+            "party_name": party.name, "party_kind": r["party_kind"],
+            "party_credit_code": r["party_credit_code"], "legal_rep": party.public_legal_rep,
+            "category": r["category"], "certificate_name": r["certificate_name"],
+            "license_no": r["license_no"], "content": party.scrub(r["content"]),
+            "decision_date": iso(r["decision_date"]), "valid_from": iso(r["valid_from"]),
+            "valid_until": iso(r["valid_until"]), "disclosed_date": iso(r["disclosed_date"]),
+            "agency_id": r["agency_id"], "agency_name": r["agency_name"],
+            "agency_credit_code": r["agency_credit_code"], "source_unit": r["source_unit"],
+            "note": party.scrub(r["note"]), "status": r["status"] or r["current_status"]})
+
+
+def blacklist_party_kind(r: dict) -> str:
+    """Declared kind, else inferred: an ID number in the code column means a natural person."""
+    if r.get("party_kind"):
+        return r["party_kind"]
+    if r.get("_person_code"):
+        return NATURAL
+    return INDIVIDUAL if (r.get("credit_code") or "").startswith("92") else "法人及非法人组织"
+
+
+def _area_slug(area: str) -> str:
+    return AREA_SLUGS.get(area, "qita")
+
+
+def build_blacklist(state: TableState, out: Output, *, as_of: date, rules, cite: Citer) -> None:
+    from pipeline.rules import blacklist_status
+
+    for r in state.records:
+        kind = blacklist_party_kind(r)
+        if kind == NATURAL:  # never listed, whatever the rules file says (domain §3, §7)
+            state.withheld["natural_person"] += 1
+            continue
+        pub = blacklist_status(party_kind=kind, listed_date=r["listed_date"], expires=r["expires"],
+                               status=r["status"], removed_date=r["removed_date"], as_of=as_of, rules=rules)
+        _count(state, pub)
+        if not pub.published or not r["credit_code"]:
+            continue
+        party = Party(r["name"], kind, r["legal_rep"])
+        out.add("blacklist", {
+            "id": ids.blacklist_id(r["credit_code"], r["authority_doc_no"]), "name": party.name,
+            "credit_code": r["credit_code"], "legal_rep": party.public_legal_rep, "area": r["area"],
+            "area_slug": _area_slug(r["area"]), "reason": party.scrub(r["reason"]),
+            "basis_text": party.scrub(r["basis_text"]), "citations": cite(r["basis_text"]),
+            "authority": r["authority"], "authority_doc_no": r["authority_doc_no"],
+            "listed_date": iso(r["listed_date"]), "expires": iso(r["expires"]), "status": r["status"],
+            "removed_date": iso(r["removed_date"]), "removed_reason": r["removed_reason"]})
+
+
+def build_cases(cases: TableState, events: TableState, events_by_case, penalty_ids: dict[str, str],
+                out: Output) -> list[tuple[str, str | None]]:
+    """Every valid case with its events (masked). Returns (case_no, exported 查询码) for the
+    query-code step; the code itself is never part of the case record."""
+    for_codes = []
+    for r in cases.records:
+        party = Party(r["party_name"], r["party_kind"])
+        if r["_minor"]:
+            party.name = sanitize.mask_person_name(r["party_name"])
+        key = normalise_identifier(r["case_no"])
+        decision_id = penalty_ids.get(normalise_identifier(r["decision_no"]) + "\x1f" + (r["agency_id"] or "")) \
+            if r["decision_no"] else None
+        case_events = [{"stage": e["stage"], "date": iso(e["date"]), "entered_date": iso(e["entered_date"]),
+                        "note": party.scrub(e["note"]), "record_mode": e["record_mode"]}
+                       for e in events_by_case.get(key, [])]
+        events.published += len(case_events)
+        out.add("cases", {
+            "id": ids.case_id(r["case_no"]), "case_no": r["case_no"], "name": party.scrub(r["name"]),
+            "agency_id": r["agency_id"], "matter_id": r["matter_id"], "procedure": r["procedure"],
+            "party_name": party.name, "party_kind": r["party_kind"],
+            "party_credit_code": r["party_credit_code"] if r["party_kind"] != NATURAL else None,
+            "filed_date": iso(r["filed_date"]), "major": bool(r["major"]), "decision_no": r["decision_no"],
+            "decision_id": decision_id, "published": decision_id is not None, "events": case_events})
+        cases.published += 1
+        for_codes.append((r["case_no"], r["query_code"]))
+    return for_codes
+
+
+def build_supervision(state: TableState, out: Output) -> None:
+    for r in state.records:
+        out.supervision.append({"year": r["year"], "monitored_cases": r["monitored_cases"],
+                                "files_checked": r["files_checked"],
+                                "rectification_letters": r["rectification_letters"],
+                                "supervision_letters": r["supervision_letters"]})
+        state.published += 1
+

@@ -1,0 +1,172 @@
+"""Validation stage: rows -> typed records or quarantine; duplicates; references between tables.
+
+Records are plain dicts with English keys (pipeline.tables) plus bookkeeping keys starting with
+`_`: `_file` (base name), `_row` (row number as seen in the file), `_minor` (party was a minor).
+"""
+
+from __future__ import annotations
+
+import os
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+
+from pipeline.errors import Problem, Quarantined
+from pipeline.ids import normalise_identifier
+from pipeline.normalise import drop_secrets, normalise_row
+from pipeline.readers import RawTable
+from pipeline.sources import ColumnMap
+from pipeline.tables import TABLES
+
+# Which date a party's age is judged on (is_minor) per table; as_of when missing.
+_MINOR_ON = {"penalties": "decision_date", "permits": "decision_date", "cases": "filed_date",
+             "blacklist": "listed_date"}
+
+
+@dataclass
+class TableState:
+    """Everything the pipeline knows about one table while it runs."""
+
+    name: str
+    rows: int = 0
+    records: list[dict] = field(default_factory=list)
+    quarantined: list[Quarantined] = field(default_factory=list)
+    withheld: Counter = field(default_factory=Counter)
+    published: int = 0
+    provided: bool = False  # at least one source file was given for this table
+
+    def quarantine(self, record: dict, problem: Problem) -> None:
+        self.quarantined.append(Quarantined(self.name, record["_file"], record["_row"],
+                                            problem.field, problem.reason))
+
+
+def rows_to_records(state: TableState, raw: RawTable, cmap: ColumnMap, *, as_of: date,
+                    is_minor) -> None:
+    """Normalise every row of one file; good rows join state.records, bad ones are quarantined.
+
+    Never-publish values are used once (is_minor) and dropped here, before anything else sees them.
+    """
+    table = TABLES[state.name]
+    base = os.path.basename(raw.path)
+    state.provided = True
+    for number, cells in raw.rows:
+        values = dict(cmap.constants)
+        values.update((key, cells[i]) for i, key in cmap.by_index if cells[i])
+        record, problems = normalise_row(table, values)
+        id_number = drop_secrets(table, record)
+        record["_file"], record["_row"] = base, number
+        state.rows += 1
+        if problems:
+            state.quarantine(record, problems[0])
+            continue
+        on = record.get(_MINOR_ON.get(state.name, "")) or as_of
+        record["_minor"] = bool(id_number) and bool(is_minor(id_number, on))
+        state.records.append(record)
+
+
+def _content(record: dict) -> tuple:
+    return tuple(sorted((k, repr(v)) for k, v in record.items() if not k.startswith("_")))
+
+
+def _dup_key(table_name: str, record: dict) -> tuple:
+    return tuple(normalise_identifier(record.get(k) or "") if isinstance(record.get(k), str)
+                 else record.get(k) for k in TABLES[table_name].key_fields)
+
+
+def dedupe(state: TableState) -> None:
+    """Identical rows collapse into one (counted as withheld `duplicate`); rows that share a key
+    (e.g. decision number) but differ are all quarantined, each naming the others' rows.
+    case_events only collapse: two different events on one day are legitimate."""
+    groups: dict[tuple, list[dict]] = {}
+    for record in state.records:
+        groups.setdefault(_dup_key(state.name, record), []).append(record)
+    kept: list[dict] = []
+    key_names = "、".join(TABLES[state.name].field_named_key(k) for k in TABLES[state.name].key_fields)
+    for members in groups.values():
+        distinct: dict[tuple, dict] = {}
+        for record in members:
+            if _content(record) in distinct:
+                state.withheld["duplicate"] += 1
+            else:
+                distinct[_content(record)] = record
+        variants = list(distinct.values())
+        if len(variants) == 1 or state.name == "case_events":
+            kept.extend(variants)
+            continue
+        for record in variants:
+            others = "、".join(f"{o['_file']} 第{o['_row']}行" for o in variants if o is not record)
+            state.quarantine(record, Problem(key_names, f"与 {others} 的{key_names}相同但内容不同（冲突的重复记录）"))
+    kept.sort(key=lambda r: (r["_file"], r["_row"]))
+    state.records = kept
+
+
+def _key(text: str | None) -> str:
+    return unicodedata.normalize("NFKC", text or "").strip().upper()
+
+
+class AgencyIndex:
+    """Find an agency by credit code or by name (exports use either)."""
+
+    def __init__(self, agencies: list[dict]):
+        self.by_code = {_key(a["credit_code"]): a for a in agencies}
+        self.by_name = {_key(a["name"]): a for a in agencies}
+
+    def find(self, value: str | None) -> dict | None:
+        return self.by_code.get(_key(value)) or self.by_name.get(_key(value))
+
+
+def _filter(state: TableState, check) -> None:
+    """Keep records for which check(record) returns None; quarantine the others with its Problem."""
+    kept = []
+    for record in state.records:
+        problem = check(record)
+        if problem is None:
+            kept.append(record)
+        else:
+            state.quarantine(record, problem)
+    state.records = kept
+
+
+def check_references(states: dict[str, TableState]) -> list[str]:
+    """Resolve links between tables in place (adds `agency_id`, `matter_id`, `case_key` …);
+    quarantine rows whose link is broken. Returns warnings for links that are optional."""
+    from pipeline.ids import agency_id, matter_id
+
+    warnings: list[str] = []
+    agencies = AgencyIndex(states["agencies"].records)
+    check_agencies = states["agencies"].provided
+    if not check_agencies:
+        warnings.append("未提供执法主体表（agencies），各表的实施主体/处罚机关未核对，也不链接到主体页面")
+
+    def by_agency(field_key: str, field_name: str):
+        def check(record):
+            found = agencies.find(record.get(field_key))
+            if found is None and check_agencies:
+                return Problem(field_name, f"找不到执法主体“{record.get(field_key)}”（执法主体表中没有此名称或信用代码）")
+            record["agency_id"] = agency_id(found["credit_code"]) if found else None
+            record["agency_record"] = found
+            return None
+        return check
+
+    for name, key, label in (("officers", "agency", "所属主体"), ("matters", "agency", "实施主体"),
+                             ("major_decisions", "agency", "实施主体"), ("cases", "agency", "实施主体")):
+        _filter(states[name], by_agency(key, label))
+    _filter(states["penalties"], by_agency("agency_credit_code", "处罚机关统一社会信用代码"))
+    _filter(states["permits"], by_agency("agency_credit_code", "许可机关统一社会信用代码"))
+
+    matter_codes = {normalise_identifier(m["code"]): matter_id(m["code"]) for m in states["matters"].records}
+    missing = Counter()
+    for name in ("major_decisions", "cases"):
+        for record in states[name].records:
+            code = record.get("matter_code")
+            record["matter_id"] = matter_codes.get(normalise_identifier(code)) if code else None
+            if code and record["matter_id"] is None:
+                missing[name] += 1
+    for name, count in sorted(missing.items()):
+        warnings.append(f"{name}: {count} 条记录的事项编码在执法事项表中不存在，已不作链接")
+
+    case_nos = {normalise_identifier(c["case_no"]) for c in states["cases"].records}
+    _filter(states["case_events"], lambda e: None if normalise_identifier(e["case_no"]) in case_nos
+            else Problem("案件编号", f"案件“{e['case_no']}”不在执法案件表中（或该案件已被隔离）"))
+    return warnings
