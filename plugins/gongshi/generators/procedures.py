@@ -24,11 +24,13 @@ def flowchart_svg(steps: list[dict], title: str) -> Markup:
     cx = width // 2
     for i, step in enumerate(steps):
         y = MARGIN + i * (BOX_H + GAP)
-        parts.append(f'<rect class="box" x="{MARGIN}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="6"/>')
+        box = "box box-optional" if step.get("optional") else "box"  # dashed: only in some cases
+        parts.append(f'<rect class="{box}" x="{MARGIN}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="6"/>')
         limit = step.get("time_limit")
         name_y = y + (22 if limit else 34)
         parts.append(f'<text class="label" x="{cx}" y="{name_y}" text-anchor="middle">'
-                     f'{i + 1}. {escape(_clip(step.get("name") or "", 16))}</text>')
+                     f'{i + 1}. {escape(_clip(step.get("name") or "", 12))}'
+                     f'{"（视情况）" if step.get("optional") else ""}</text>')
         if limit:
             parts.append(f'<text class="limit" x="{cx}" y="{y + 44}" text-anchor="middle">'
                          f'期限：{escape(_clip(str(limit), 20))}</text>')

@@ -1,0 +1,177 @@
+"""The rendered portal: page counts per family, links, citations, page furniture, determinism.
+
+Runs on the small hand-made tree (tests/fixtures/content, fast) and on the demo build."""
+
+from __future__ import annotations
+
+import filecmp
+import os
+import re
+
+import pytest
+import yaml
+
+from conftest import FIXTURE_CONTENT, render_tree
+from pipeline.linkcheck import check_links, html_files
+
+SITES = ["fixture_site", "demo_build"]
+
+# content folder -> the output folder holding one sub-folder per record
+FAMILIES = {"agencies": "agencies", "matters": "matters", "penalties": "penalties",
+            "permits": "permits", "withdrawals": "withdrawals", "procedures": "procedures"}
+LISTING_DIRS = {"page", "type", "agency", "month", "kind"}  # listing folders, not records
+
+
+@pytest.fixture(params=SITES)
+def site(request):
+    return request.getfixturevalue(request.param)
+
+
+def _records(content_dir: str, kind: str) -> list[dict]:
+    folder = os.path.join(content_dir, kind)
+    if not os.path.isdir(folder):
+        return []
+    out = []
+    for name in sorted(os.listdir(folder)):
+        with open(os.path.join(folder, name), encoding="utf-8") as fh:
+            out.append(yaml.safe_load(fh))
+    return out
+
+
+def _record_pages(output_dir: str, family: str) -> set[str]:
+    folder = os.path.join(output_dir, family)
+    if not os.path.isdir(folder):
+        return set()
+    return {name for name in os.listdir(folder)
+            if name not in LISTING_DIRS and os.path.isfile(os.path.join(folder, name, "index.html"))}
+
+
+def _read(path: str) -> str:
+    with open(path, encoding="utf-8") as fh:
+        return fh.read()
+
+
+@pytest.mark.parametrize("kind", sorted(FAMILIES))
+def test_one_page_per_record(site, kind):
+    expected = {r["id"] for r in _records(site.content_dir, kind)}
+    assert _record_pages(site.output_dir, FAMILIES[kind]) == expected
+
+
+def test_one_page_per_law(site):
+    from pipeline.laws import load_library
+
+    expected = {law.id for law in load_library().laws}
+    assert expected and _record_pages(site.output_dir, "laws") == expected
+
+
+def test_index_and_error_pages_exist(site):
+    for path in ["index.html", "404.html", "about/index.html", "agencies/index.html",
+                 "matters/index.html", "laws/index.html", "procedures/index.html",
+                 "penalties/index.html", "permits/index.html", "withdrawals/index.html"]:
+        assert os.path.isfile(os.path.join(site.output_dir, path)), path
+
+
+def test_every_internal_link_and_anchor_resolves(site):
+    assert check_links(site.output_dir) == []
+
+
+def test_linkcheck_reports_broken_links(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "index.html").write_text(
+        '<p id="x"></p><a href="/a/#x">ok</a><a href="/a/#y">bad anchor</a>'
+        '<a href="/b/">missing</a><a href="javascript:alert(1)">js</a>', encoding="utf-8")
+    reasons = sorted(b.target for b in check_links(str(tmp_path)))
+    assert reasons == ["/a/#y", "/b/", "javascript:alert(1)"]
+
+
+def test_known_citations_link_to_existing_articles(site):
+    """Every citation whose law and article exist links to that article's anchor; an unknown law
+    is plain text with a note."""
+    from pipeline.laws import load_library
+
+    library = {law.id: law for law in load_library().laws}
+    checked = unknown = 0
+    for kind, url_kind in (("matters", "matters"), ("penalties", "penalties")):
+        for record in _records(site.content_dir, kind)[:200]:
+            html = _read(os.path.join(site.output_dir, url_kind, record["id"], "index.html"))
+            for c in record.get("citations") or []:
+                law = library.get(c.get("law_id"))
+                if law and c.get("article") in law.articles:
+                    href = f'/laws/{law.id}/#art-{c["article"]}'
+                    assert f'href="{href}"' in html, (record["id"], c["raw"])
+                    assert f'id="art-{c["article"]}"' in _read(
+                        os.path.join(site.output_dir, "laws", law.id, "index.html"))
+                    checked += 1
+                elif not c.get("law_id"):
+                    assert "本站未收录该法规文本" in html
+                    unknown += 1
+    assert checked > 0
+    if site.content_dir == FIXTURE_CONTENT:
+        assert unknown > 0
+
+
+def test_law_page_lists_citing_records(fixture_site):
+    html = _read(os.path.join(fixture_site.output_dir, "laws", "law-2984d2cc", "index.html"))
+    article = html[html.index('id="art-97"'):]
+    article = article[:article.index('class="article"')]
+    assert "/matters/m-cf-002/" in article and "/penalties/" in article
+
+
+HOST_REQUEST = re.compile(r'(?:src|action|srcset)\s*=\s*"(?:https?:)?//|<link[^>]+href="(?:https?:)?//',
+                          re.IGNORECASE)
+
+
+def test_every_page_has_furniture_and_no_foreign_requests(site):
+    pages = html_files(site.output_dir)
+    assert pages
+    for rel in pages:
+        html = _read(os.path.join(site.output_dir, rel))
+        assert '<html lang="zh-CN">' in html, rel
+        assert re.search(r"<title>[^<]+</title>", html), rel
+        assert len(re.findall(r"<h1[\s>]", html)) == 1, rel
+        assert not HOST_REQUEST.search(html), rel
+        assert "Content-Security-Policy" in html and "script-src 'self'" in html, rel
+        assert 'name="q"' in html and 'for="site-search-q"' in html, rel
+        assert 'href="#main"' in html and '<main id="main"' in html, rel
+        assert "构建编号" in html and "数据截至" in html, rel
+        assert "<script>" not in html and " onclick=" not in html and " style=" not in html, rel
+
+
+def test_demo_banner_follows_site_yaml(site):
+    demo = yaml.safe_load(_read(os.path.join(site.content_dir, "site.yaml"))).get("demo")
+    html = _read(os.path.join(site.output_dir, "about", "index.html"))
+    assert ("demo-banner" in html) == bool(demo)
+
+
+def test_css_has_no_foreign_urls():
+    css_dir = os.path.join(os.path.dirname(FIXTURE_CONTENT), "..", "..", "theme", "static", "css")
+    for name in os.listdir(css_dir):
+        assert not re.search(r"url\(\s*['\"]?(https?:)?//", _read(os.path.join(css_dir, name))), name
+
+
+def test_listings_are_paginated_at_50(tmp_path):
+    """A body with 117+ penalties gets 3 pages of 50/50/rest, and nothing beyond."""
+    import shutil
+
+    content = tmp_path / "content"
+    shutil.copytree(FIXTURE_CONTENT, content)
+    template = _records(str(content), "penalties")[0]
+    for i in range(117):
+        record = dict(template, id=f"cf-gen{i:09d}", decision_no=f"胶测罚〔2026〕{i + 100}号")
+        with open(content / "penalties" / f"{record['id']}.yaml", "w", encoding="utf-8") as fh:
+            yaml.safe_dump(record, fh, allow_unicode=True, sort_keys=False)
+    out = render_tree(str(content), str(tmp_path / "out"))
+    base = os.path.join(out, "penalties", "agency", template["agency_id"])
+    counts = [_read(os.path.join(base, *p, "index.html")).count('data-label="决定书文号"')
+              for p in ([], ["page", "2"], ["page", "3"])]
+    own = sum(1 for r in _records(FIXTURE_CONTENT, "penalties") if r["agency_id"] == template["agency_id"])
+    assert counts == [50, 50, 117 + own - 100]
+    assert not os.path.exists(os.path.join(base, "page", "4"))
+    assert check_links(out) == []
+
+
+def test_render_is_deterministic(tmp_path):
+    first = render_tree(FIXTURE_CONTENT, str(tmp_path / "one"))
+    second = render_tree(FIXTURE_CONTENT, str(tmp_path / "two"))
+    for rel in html_files(first):
+        assert filecmp.cmp(os.path.join(first, rel), os.path.join(second, rel), shallow=False), rel
