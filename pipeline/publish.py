@@ -122,11 +122,12 @@ def _report_dict(report) -> dict:
 
 
 def _quarantine(report: dict) -> list[dict]:
-    for key in ("quarantined", "quarantine"):
-        items = report.get(key)
-        if isinstance(items, list):
-            return [i if isinstance(i, dict) else vars(i) for i in items]
-    return []
+    """Every quarantined row of the pull report (pipeline.report: tables.<name>.quarantined)."""
+    rows = []
+    for name, table in sorted((report.get("tables") or {}).items()):
+        for item in table.get("quarantined") or []:
+            rows.append({"table": name, **item})
+    return rows or list(report.get("quarantined") or [])
 
 
 def check_quarantine(counts: dict, quarantine: list[dict], max_share: float) -> None:
