@@ -1,0 +1,82 @@
+"""Browser journey over http://127.0.0.1: home → a body → one of its powers → the cited law
+article, with the large-text (适老化) mode switched on by keyboard and kept across navigation."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+
+from conftest import serve_folder
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def fixture_url(fixture_site):
+    with serve_folder(fixture_site.output_dir) as url:
+        yield url
+
+
+@pytest.fixture(params=["fixture_url", "site_url"])
+def base_url(request):
+    return request.getfixturevalue(request.param)
+
+
+def _large_text_on(page) -> bool:
+    return page.evaluate("document.documentElement.classList.contains('large-text')")
+
+
+def _follow(page, locator) -> None:
+    with page.expect_navigation():
+        locator.click()
+
+
+def test_journey_to_law_article_with_large_text(page, base_url):
+    foreign = []
+    page.on("request", lambda r: foreign.append(r.url)
+            if urlsplit(r.url).hostname not in ("127.0.0.1", None) else None)
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+
+    page.goto(base_url + "/")
+    toggle = page.locator("#large-text-toggle")
+    assert toggle.is_visible() and toggle.get_attribute("aria-pressed") == "false"
+    size_before = page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")
+    toggle.focus()
+    page.keyboard.press("Enter")  # keyboard, not mouse
+    assert toggle.get_attribute("aria-pressed") == "true" and _large_text_on(page)
+    assert page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)") > size_before
+
+    _follow(page, page.get_by_role("navigation", name="主导航").get_by_role("link", name="执法主体"))
+    assert _large_text_on(page)
+    _follow(page, page.locator("main table a").first)          # a body
+    assert _large_text_on(page)
+    assert page.locator("h1").count() == 1
+    _follow(page, page.locator("main a[href^='/matters/m-']").first)  # one of its powers
+    assert page.url.split(base_url)[1].startswith("/matters/")
+    article_link = page.locator("main .citations a[href*='#art-']").first
+    anchor = article_link.get_attribute("href").split("#")[1]
+    _follow(page, article_link)
+    assert page.url.endswith("#" + anchor)
+    assert page.locator(f"#{anchor}").is_visible()
+    assert page.evaluate("location.hash") == "#" + anchor
+    assert _large_text_on(page)
+    assert page.locator("#large-text-toggle").get_attribute("aria-pressed") == "true"
+
+    page.locator("#large-text-toggle").press("Space")   # and off again, still by keyboard
+    page.reload()
+    assert not _large_text_on(page)
+    assert foreign == [] and errors == []
+
+
+def test_no_horizontal_scroll_at_320px(browser, base_url):
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    pg = context.new_page()
+    try:
+        for path in ["/", "/agencies/", "/penalties/", "/laws/", "/procedures/chufa-putong/"]:
+            pg.goto(base_url + path)
+            wide = pg.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            assert wide <= 0, (path, wide)
+    finally:
+        context.close()
