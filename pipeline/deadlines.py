@@ -100,7 +100,11 @@ class Progress:
     review_date: str | None
     next_step: str
     rights: list[Deadline] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    unknown_years: list[int] = field(default_factory=list)
+
+    @property
+    def notes(self) -> list[str]:
+        return [CALENDAR_NOTE.format(year=y) for y in self.unknown_years]
 
     @property
     def closed(self) -> bool:
@@ -203,16 +207,19 @@ def party_rights(happened: dict[str, str], as_of: date) -> list[Deadline]:
     return rights
 
 
-def calendar_notes(deadlines: list[Deadline]) -> list[str]:
-    years = sorted({d.due.year for d in deadlines if not d.calendar_known})
-    return [f"{y}年法定节假日安排尚未公布，{y}年的工作日暂按周一至周五计算，实际截止日可能顺延。"
-            for y in years]
+CALENDAR_NOTE = "{year}年法定节假日安排尚未公布，{year}年的工作日暂按周一至周五计算，实际截止日可能顺延。"
+CLOSED = "本案已办结。"
+
+
+def unknown_years(deadlines: list[Deadline]) -> list[int]:
+    """Years whose holiday schedule a shown deadline depends on but nobody has published yet."""
+    return sorted({d.due.year for d in deadlines if not d.calendar_known})
 
 
 def next_step(stages: list[Stage]) -> str:
     current = next((s for s in stages if s.state == CURRENT), None)
     if current is None:
-        return "本案已办结。"
+        return CLOSED
     return NEXT_STEP.get(current.name, f"下一环节：{current.name}。")
 
 
@@ -230,4 +237,4 @@ def case_progress(case: dict, as_of: date) -> Progress:
         procedure=procedure, as_of=as_of, stages=stages, decision=decision,
         review_applicable=major, review_date=happened.get("法制审核"),
         next_step=next_step(stages), rights=rights,
-        notes=calendar_notes(rights + ([decision] if decision else [])))
+        unknown_years=unknown_years(rights + ([decision] if decision else [])))

@@ -21,6 +21,9 @@ GENERATOR_MODULES: list[str] = [
     "generators.decisions",
     "generators.about",
     "generators.errors",
+    "generators.lookup",
+    "generators.catalogue",
+    "generators.statistics",
 ]
 
 

@@ -1,0 +1,128 @@
+"""案件办理进度查询 (/lookup/): one static page plus encrypted, equal-size shards (domain §9).
+
+For every case under content/cases that has a query code in the private codes file (setting
+GONGSHI_CODES_FILE, written by `pull --codes`), the build computes what the party may see
+(pipeline.deadlines) and encrypts it with a key only (案件编号, 查询码) can re-derive
+(pipeline.lookup_crypto). Nothing readable about a case is written: the page carries only the
+public lookup parameters. Derived keys are cached next to the codes file (never in the output).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+import os
+from datetime import date
+
+from pipeline import deadlines, lookup_crypto
+from pipeline.querycodes import normalise_case_no, read_codes_csv
+
+from .. import urls
+from ..base import FamilyGenerator
+
+log = logging.getLogger(__name__)
+
+
+STATE_CODES = {deadlines.DONE: "d", deadlines.CURRENT: "c", deadlines.UPCOMING: "u",
+               deadlines.MISSING: "m"}
+MAX_NAME = 60  # characters of the case name kept in an entry (entries are padded to the longest)
+
+
+def default_salt(settings: dict) -> bytes:
+    """Per-site salt: GONGSHI_LOOKUP_SALT, else one derived from the site name (stable per site)."""
+    configured = settings.get("GONGSHI_LOOKUP_SALT")
+    if configured:
+        return str(configured).encode("utf-8")
+    return hashlib.sha256(("gongshi-lookup-salt\x1f" + settings.get("SITENAME", "")).encode()).digest()[:16]
+
+
+def entry_for(case: dict, agency: dict | None, as_of: date) -> dict:
+    """What the party sees, in the compact form lookup.js reads (keys documented there)."""
+    p = deadlines.case_progress(case, as_of)
+    agency = agency or {}
+    return {
+        "n": (case.get("name") or "")[:MAX_NAME],
+        "a": agency.get("name") or "",
+        "p": p.procedure,
+        "t": as_of.isoformat(),
+        "s": [[s.name, STATE_CODES[s.state], s.date or ""] for s in p.stages],
+        "d": [p.decision.due.isoformat(), p.decision.status] if p.decision else None,
+        "r": [1 if p.review_applicable else 0, p.review_date or ""],
+        "k": [[r.name, r.due.isoformat(), r.status, 1 if r.working_days else 0] for r in p.rights],
+        "o": p.unknown_years,
+        "ph": [agency.get("phone_consult") or "", agency.get("phone_supervise") or ""],
+    }
+
+
+def encode_entry(entry: dict) -> bytes:
+    return json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+class LookupGenerator(FamilyGenerator):
+    family = "lookup"
+    nav = (90, "lookup", "案件查询")
+
+    def _codes(self) -> tuple[dict[str, str], bytes]:
+        """{normalised case no: code} and the file's bytes (the private padding seed)."""
+        path = self.settings.get("GONGSHI_CODES_FILE")
+        if not path or not os.path.exists(path):
+            log.warning("lookup: no codes file (GONGSHI_CODES_FILE=%s); the lookup is empty", path)
+            return {}, b""
+        with open(path, "rb") as fh:
+            raw = fh.read()
+        return read_codes_csv(path), raw
+
+    def _cache_path(self) -> str | None:
+        configured = self.settings.get("GONGSHI_LOOKUP_KEY_CACHE")
+        codes = self.settings.get("GONGSHI_CODES_FILE")
+        if configured:
+            return configured
+        return os.path.join(os.path.dirname(os.path.abspath(codes)), "lookup-key-cache.json") \
+            if codes else None
+
+    def generate_output(self, writer):
+        as_of = deadlines.parse(self.store.site.get("as_of")) or date.today()
+        salt = default_salt(self.settings)
+        iterations = int(self.settings.get("GONGSHI_LOOKUP_ITERATIONS",
+                                           lookup_crypto.DEFAULT_ITERATIONS))
+        codes, codes_raw = self._codes()
+        agencies = self.store.by_id("agencies")
+        pairs, plains = [], []
+        for case in self.store.records("cases"):
+            code = codes.get(normalise_case_no(case.get("case_no") or ""))
+            if code:
+                pairs.append((case["case_no"], code))
+                plains.append(encode_entry(entry_for(case, agencies.get(case.get("agency_id")), as_of)))
+        cache = lookup_crypto.KeyCache(self._cache_path() if codes else None)
+        derived, fresh = lookup_crypto.derive_many(pairs, salt, iterations, cache)
+        pad_secret = hashlib.sha256(b"gongshi-lookup-padding\x1f" + salt + b"\x1f" + codes_raw).digest()
+        layout = lookup_crypto.build_shards(list(zip(derived, plains)), pad_secret)
+        cache.save()
+        if pairs:
+            self._write_shards(layout)
+        log.info("lookup: %d entries (%d keys derived, %d cached), %d shards of %d bytes",
+                 len(pairs), fresh, len(pairs) - fresh, layout.shard_count, layout.shard_bytes)
+        params = {
+            "salt": base64.b64encode(salt).decode("ascii"), "iterations": iterations,
+            "shards": layout.shard_count if pairs else 0, "digits": layout.hex_digits,
+            "slot": layout.slot_size, "slots": layout.slots,
+            "base": "/" + lookup_crypto.SHARD_FOLDER + "/",
+        }
+        # Texts the page needs for every case: sent once with the page, not in every entry.
+        texts = {"next": deadlines.NEXT_STEP, "closed": deadlines.CLOSED,
+                 "calendar": deadlines.CALENDAR_NOTE, "states": {
+                     code: deadlines.STATE_LABELS[state] for state, code in STATE_CODES.items()}}
+        self.write(writer, urls.path_for("lookup"), "lookup.html", title="案件办理进度查询",
+                   breadcrumbs=[("首页", "/")], lookup=params, texts=texts)
+
+    def _write_shards(self, layout: lookup_crypto.Layout) -> None:
+        folder = os.path.join(self.output_path, lookup_crypto.SHARD_FOLDER)
+        os.makedirs(folder, exist_ok=True)
+        for index, data in sorted(layout.shards.items()):
+            with open(os.path.join(folder, layout.file_name(index)), "wb") as fh:
+                fh.write(data)
+
+
+GENERATORS = [LookupGenerator]

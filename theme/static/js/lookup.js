@@ -1,0 +1,204 @@
+// 案件办理进度查询: derive the key from (案件编号, 查询码) with PBKDF2, fetch exactly one shard,
+// find the entry by its tag and decrypt it with AES-GCM — all with Web Crypto, nothing sent
+// anywhere but the one same-origin shard request. Mirrors pipeline/lookup_crypto.py:
+//   derived = PBKDF2-SHA256(normCase + "\n" + normCode, salt, iterations, 512 bits)
+//   shard   = uint32(derived[0:4]) % shards; tag = derived[16:32]; key = derived[32:64]
+//   slot    = tag(16) | nonce(12) | AES-GCM(ciphertext + 16-byte tag), additional data = tag
+// Entry keys: n case name, a body, p procedure, t data date, s [[stage, d|c|u|m, date]],
+// d [decision due, status] or null, r [legal review applies 0/1, review date], k rights
+// [[name, due, status, working days 0/1]], o years with unpublished holiday schedules,
+// ph [body phone, supervision phone]. Text goes in with textContent only.
+(function () {
+  "use strict";
+
+  var NOT_FOUND = "未找到与该案件编号和查询码相符的记录。请核对案件通知书上的案件编号和查询码后重试；如仍有疑问，请联系办案机关。";
+  var BRACKETS = { "（": "(", "）": ")", "〔": "[", "〕": "]", "［": "[", "］": "]",
+                   "【": "[", "】": "]", "﹝": "[", "﹞": "]" };
+
+  function normCase(text) {
+    var s = text.normalize("NFKC").replace(/[（）〔〕［］【】﹝﹞]/g, function (c) { return BRACKETS[c]; });
+    return s.replace(/\s+/g, "").toUpperCase();
+  }
+
+  function normCode(text) {
+    var s = text.normalize("NFKC").toUpperCase().replace(/[\s\-‐‑‒–—―−_]+/g, "");
+    return s.replace(/O/g, "0").replace(/[IL]/g, "1");
+  }
+
+  function b64(text) {
+    var raw = atob(text), out = new Uint8Array(raw.length);
+    for (var i = 0; i < raw.length; i++) { out[i] = raw.charCodeAt(i); }
+    return out;
+  }
+
+  function sameBytes(a, b) {
+    if (a.length !== b.length) { return false; }
+    for (var i = 0; i < a.length; i++) { if (a[i] !== b[i]) { return false; } }
+    return true;
+  }
+
+  async function derive(params, caseNo, code) {
+    var pw = new TextEncoder().encode(normCase(caseNo) + "\n" + normCode(code));
+    var base = await crypto.subtle.importKey("raw", pw, "PBKDF2", false, ["deriveBits"]);
+    var bits = await crypto.subtle.deriveBits(
+      { name: "PBKDF2", hash: "SHA-256", salt: params.salt, iterations: params.iterations }, base, 512);
+    return new Uint8Array(bits);
+  }
+
+  function shardUrl(params, derived) {
+    var index = new DataView(derived.buffer).getUint32(0, false) % params.shards;
+    var name = index.toString(16);
+    while (name.length < params.digits) { name = "0" + name; }
+    return params.base + name + ".bin";
+  }
+
+  async function openEntry(params, derived, shard) {
+    var tag = derived.slice(16, 32);
+    for (var start = 0; start + params.slot <= shard.length; start += params.slot) {
+      if (!sameBytes(shard.subarray(start, start + 16), tag)) { continue; }
+      var key = await crypto.subtle.importKey("raw", derived.slice(32, 64), "AES-GCM", false, ["decrypt"]);
+      var plain = await crypto.subtle.decrypt(
+        { name: "AES-GCM", iv: shard.slice(start + 16, start + 28), additionalData: tag, tagLength: 128 },
+        key, shard.slice(start + 28, start + params.slot));
+      return JSON.parse(new TextDecoder().decode(plain));
+    }
+    return null;
+  }
+
+  // --- rendering (DOM + textContent only) ---
+  function el(tag, text, cls) {
+    var node = document.createElement(tag);
+    if (text !== undefined && text !== null) { node.textContent = text; }
+    if (cls) { node.className = cls; }
+    return node;
+  }
+
+  function zhDate(iso) {
+    if (!iso) { return ""; }
+    var p = iso.split("-");
+    return parseInt(p[0], 10) + "年" + parseInt(p[1], 10) + "月" + parseInt(p[2], 10) + "日";
+  }
+
+  function row(dl, term, value) {
+    dl.appendChild(el("dt", term));
+    dl.appendChild(el("dd", value || "—"));
+  }
+
+  function steps(entry, texts) {
+    var ol = el("ol", null, "step-indicator");
+    entry.s.forEach(function (s) {
+      var li = el("li", null, "step step--" + s[1]);
+      if (s[1] === "c") { li.setAttribute("aria-current", "step"); }
+      li.appendChild(el("span", s[0], "step-name"));
+      li.appendChild(el("span", texts.states[s[1]], "step-state"));
+      if (s[2]) { li.appendChild(el("span", zhDate(s[2]), "step-date")); }
+      ol.appendChild(li);
+    });
+    return ol;
+  }
+
+  function nextStep(entry, texts) {
+    var current = entry.s.filter(function (s) { return s[1] === "c"; })[0];
+    if (!current) { return texts.closed; }
+    return texts.next[current[0]] || ("下一环节：" + current[0] + "。");
+  }
+
+  function render(section, entry, texts) {
+    section.textContent = "";
+    var h = el("h2", entry.n);
+    h.id = "lookup-result-title";
+    h.tabIndex = -1;
+    section.appendChild(h);
+    var facts = el("dl", null, "lookup-facts");
+    row(facts, "办案机关", entry.a);
+    row(facts, "程序类型", entry.p);
+    row(facts, "数据截至", zhDate(entry.t));
+    section.appendChild(facts);
+
+    section.appendChild(el("h3", "办理进度"));
+    section.appendChild(steps(entry, texts));
+
+    var limits = el("dl", null, "lookup-facts");
+    row(limits, "作出处罚决定的期限",
+        entry.d ? zhDate(entry.d[0]) + "前（立案之日起九十日）：" + entry.d[1] : "简易程序当场作出决定，不适用九十日期限");
+    row(limits, "法制审核", entry.r[0] ? (entry.r[1] ? "适用，已于" + zhDate(entry.r[1]) + "完成" : "适用，尚未完成")
+                                       : "本案不属于须经法制审核的重大执法决定");
+    row(limits, "下一步", nextStep(entry, texts));
+    section.appendChild(limits);
+
+    section.appendChild(el("h3", "您现在可以行使的权利"));
+    if (entry.k.length) {
+      var ul = el("ul", null, "lookup-rights");
+      entry.k.forEach(function (r) {
+        ul.appendChild(el("li", r[0] + "：" + zhDate(r[1]) + "前" + (r[3] ? "（按工作日计算）" : "") + "，" + r[2]));
+      });
+      section.appendChild(ul);
+    } else {
+      section.appendChild(el("p", "当前环节暂无需要您在期限内行使的权利。"));
+    }
+    entry.o.forEach(function (year) {
+      section.appendChild(el("p", texts.calendar.split("{year}").join(String(year)), "notice"));
+    });
+
+    var phones = el("dl", null, "lookup-facts");
+    row(phones, "办案机关电话", entry.ph[0]);
+    row(phones, "监督电话", entry.ph[1]);
+    section.appendChild(phones);
+    section.hidden = false;
+    h.focus();
+  }
+
+  function start() {
+    var form = document.getElementById("lookup-form");
+    if (!form) { return; }
+    var status = document.getElementById("lookup-status");
+    var result = document.getElementById("lookup-result");
+    var button = document.getElementById("lookup-submit");
+    var d = form.dataset;
+    var params = { salt: b64(d.salt), iterations: parseInt(d.iterations, 10), shards: parseInt(d.shards, 10),
+                   digits: parseInt(d.digits, 10), slot: parseInt(d.slot, 10), base: d.base };
+    var texts = JSON.parse(d.texts);
+    if (!window.crypto || !window.crypto.subtle || !("normalize" in String.prototype)) {
+      status.textContent = "您的浏览器不支持本查询所需的加密功能，请更换较新版本的浏览器，或致电办案机关查询。";
+      button.disabled = true;
+      return;
+    }
+    form.addEventListener("submit", async function (event) {
+      event.preventDefault();
+      var caseNo = document.getElementById("lookup-case").value;
+      var code = document.getElementById("lookup-code").value;
+      result.hidden = true;
+      result.textContent = "";
+      if (!normCase(caseNo) || !normCode(code)) {
+        status.textContent = "请填写案件编号和查询码。";
+        return;
+      }
+      button.disabled = true;
+      status.textContent = "正在计算查询密钥，请稍候……";
+      try {
+        var derived = await derive(params, caseNo, code);
+        status.textContent = "正在获取加密数据……";
+        var response = await fetch(shardUrl(params, derived), { credentials: "same-origin" });
+        if (!response.ok) { throw new Error("HTTP " + response.status); }
+        var entry = await openEntry(params, derived, new Uint8Array(await response.arrayBuffer()));
+        if (entry) {
+          status.textContent = "查询完成。";
+          render(result, entry, texts);
+        } else {
+          status.textContent = NOT_FOUND;
+        }
+      } catch (err) {
+        status.textContent = (err instanceof TypeError || /^HTTP/.test(String(err.message)))
+          ? "暂时无法获取查询数据，请检查网络后重试。" : NOT_FOUND;
+      } finally {
+        button.disabled = false;
+      }
+    });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+}());
