@@ -22,8 +22,6 @@ GENERATOR_MODULES: list[str] = [
     "generators.about",
     "generators.errors",
     "generators.lookup",
-    "generators.catalogue",
-    "generators.statistics",
 ]
 
 
