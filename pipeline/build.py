@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import logging
 import sys
 import time
 from dataclasses import dataclass
@@ -38,6 +39,8 @@ def build(source: str, *, as_of: dt.date, output_dir: str = "output", content_di
     report = pull(source, as_of=as_of, content_dir=content_dir, codes_path=codes_path,
                   strict=strict, progress=progress)
     pulled = time.perf_counter()
+    if not report.ok:  # --strict with quarantined rows: the pull exported nothing, keep output/
+        return BuildResult(report, content_dir, output_dir, pulled - started, 0.0)
     render_seconds = render_site(content_dir, output_dir, settings_file=settings_file,
                                  codes_path=codes_path)
     return BuildResult(report, content_dir, output_dir, pulled - started, render_seconds)
@@ -47,7 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--source", required=True,
                         help="folder of exports, or a sources.yaml listing them")
     parser.add_argument("--as-of", type=dt.date.fromisoformat, default=None,
-                        help="publication date the rules are applied for (default: today)")
+                        help="date the publication rules are applied for (default: today, Asia/Shanghai)")
     parser.add_argument("--output", default="output", help="output folder (default: output/)")
     parser.add_argument("--content", default="content", help="content folder (default: content/)")
     parser.add_argument("--codes", default="private/codes.csv",
@@ -59,13 +62,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from pipeline.errors import PipelineError
+    from pipeline.pull import today_shanghai
 
+    logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
     try:
-        result = build(args.source, as_of=args.as_of or dt.date.today(), output_dir=args.output,
+        result = build(args.source, as_of=args.as_of or today_shanghai(), output_dir=args.output,
                        content_dir=args.content, settings_file=args.settings,
                        codes_path=args.codes, strict=args.strict, progress=sys.stderr.isatty())
     except PipelineError as exc:
-        print(f"错误 / error: {exc}", file=sys.stderr)
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    print(result.report.summary())
+    if not result.ok:
+        print("构建中止：--strict 下有数据被退回，未生成网站。", file=sys.stderr)
         return 1
     print(f"pull {result.pull_seconds:.1f} s, render {result.render_seconds:.1f} s -> {args.output}/")
     return 0 if result.ok else 1
