@@ -1,0 +1,115 @@
+"""Normalisers: date forms, 万元 money, enumerations, credit-code and ID check digits."""
+
+from datetime import date
+
+import pytest
+from stdnum.cn import uscc
+from stdnum.iso7064 import mod_11_2
+
+from pipeline.normalise import (drop_secrets, id_number_ok, looks_like_id_number, normalise_row,
+                                parse_credit_code, parse_date, parse_enum, parse_kinds, parse_wan)
+from pipeline.tables import PENALTY_KINDS, TABLES
+
+
+def _uscc(body17: str) -> str:
+    return body17 + uscc.calc_check_digit(body17)
+
+
+def _id(body17: str) -> str:
+    return body17 + mod_11_2.calc_check_digit(body17)
+
+
+@pytest.mark.parametrize("text", ["2024-03-05", "2024/3/5", "2024年3月5日", "20240305", "45356",
+                                  "45356.0", "2024-03-05 00:00:00", "2024.03.05", "２０２４-０３-０５",
+                                  " 2024 年 3 月 5 日 "])
+def test_date_forms(text):
+    assert parse_date(text) == date(2024, 3, 5)
+
+
+def test_excel_serial_epoch():
+    # short numbers are not serial dates: a stray "1" must not become 1900-01-01
+    with pytest.raises(ValueError):
+        parse_date("1")
+    assert parse_date("43831") == date(2020, 1, 1)
+
+
+@pytest.mark.parametrize("text", ["2024-02-30", "2024-13-01", "明天", "3/5/2024", "99999"])
+def test_bad_dates_raise_with_a_reason(text):
+    with pytest.raises(ValueError) as err:
+        parse_date(text)
+    assert str(err.value)
+
+
+def test_empty_date_is_none():
+    assert parse_date("") is None and parse_date(None) is None
+
+
+@pytest.mark.parametrize("text,wan,yuan", [("0.2", "0.2", 2000), ("0.20", "0.2", 2000), ("10", "10", 100000),
+                                           ("1,000.5", "1000.5", 10005000), ("0.12345", "0.12345", 1235),
+                                           ("0.3万元", "0.3", 3000), ("0", "0", 0)])
+def test_money_in_wan(text, wan, yuan):
+    assert parse_wan(text) == (wan, yuan)
+
+
+@pytest.mark.parametrize("text", ["2000元", "-1", "abc", "NaN"])
+def test_bad_money(text):
+    with pytest.raises(ValueError):
+        parse_wan(text)
+
+
+def test_credit_code_check_digit():
+    good = _uscc("91370281MA0000001")
+    assert parse_credit_code(good.lower()) == good
+    wrong = good[:-1] + ("0" if good[-1] != "0" else "1")
+    with pytest.raises(ValueError, match="统一社会信用代码"):
+        parse_credit_code(wrong)
+
+
+def test_id_number_checks():
+    good = _id("11010120100101123")
+    assert id_number_ok(good) and looks_like_id_number(good)
+    bad = good[:-1] + ("0" if good[-1] != "0" else "1")
+    assert not id_number_ok(bad) and not looks_like_id_number(bad)
+    assert looks_like_id_number("3412261991****5971")  # masked fragment
+    assert looks_like_id_number("370281850315002")     # legacy 15 digits
+    assert not looks_like_id_number(_uscc("91370281MA0000001"))
+
+
+def test_enumerations_and_synonyms():
+    assert parse_enum("party_kind", "个人", ("自然人", "个体工商户")) == "自然人"
+    assert parse_enum("current_status", "1", ("有效", "无效")) == "有效"
+    assert parse_enum("category", "其他-备案", ("普通", "其他"), prefix_ok=True) == "其他-备案"
+    with pytest.raises(ValueError, match="不在允许范围"):
+        parse_enum("category", "特别", ("普通", "其他"))
+    assert parse_kinds("罚款；没收违法所得、罚款", PENALTY_KINDS) == ["罚款", "没收违法所得"]
+    with pytest.raises(ValueError):
+        parse_kinds("罚款;拘役", PENALTY_KINDS)
+
+
+def test_row_problems_name_fields_without_echoing_numbers():
+    table = TABLES["penalties"]
+    bad_id = _id("11010120100101123")[:-1] + "0"
+    record, problems = normalise_row(table, {"party_name": "李四", "party_kind": "自然人", "id_number": bad_id,
+                                             "decision_date": "2024-02-30", "fine": "1元"})
+    fields = {p.field for p in problems}
+    assert {"证件号码", "处罚决定日期", "罚款金额(万元)", "处罚类别", "行政处罚决定书文号"} <= fields
+    assert all(bad_id not in p.reason for p in problems)
+
+
+def test_secrets_are_dropped_and_returned_once():
+    table = TABLES["penalties"]
+    number = _id("11010120100101123")
+    record, _ = normalise_row(table, {"id_number": number, "legal_rep_id_number": number})
+    assert drop_secrets(table, record) == number
+    assert number not in repr(record)
+    assert "id_number" not in record and "legal_rep_id_number" not in record
+
+
+def test_id_number_in_a_party_code_column_becomes_private():
+    table = TABLES["blacklist"]
+    record, problems = normalise_row(table, {"credit_code": "3412261991****5971"})
+    assert record["credit_code"] is None and record["_person_code"]
+    assert not [p for p in problems if p.field == "统一社会信用代码"]
+    agencies = TABLES["agencies"]
+    _, problems = normalise_row(agencies, {"credit_code": _id("11010120100101123")})
+    assert any(p.field == "统一社会信用代码" for p in problems)
