@@ -156,3 +156,14 @@ def test_unpublished_ids_are_never_listed():
          "published": False}], published={"penalties": set()})
     m = st.disclosure_timeliness(ds)
     assert (m.total, m.failures, m.hidden) == (1, [], 1)
+
+
+def test_per_agency_datasets_give_the_same_figures_as_filtering(ds):
+    parts = ds.by_agency()
+    assert sorted(parts) == [A, B]
+    for aid, part in parts.items():
+        for year in ds.years():
+            assert st.year_figures(part, year).actions == st.year_figures(ds, year, agency_id=aid).actions
+            assert st.accountability(part, year=year)["late-disclosure"].ok == \
+                st.accountability(ds, year=year, agency_id=aid)["late-disclosure"].ok
+    assert parts[A].supervision == []

@@ -22,6 +22,8 @@ GENERATOR_MODULES: list[str] = [
     "generators.about",
     "generators.errors",
     "generators.lookup",
+    "generators.catalogue",
+    "generators.statistics",
 ]
 
 

@@ -93,6 +93,22 @@ class Dataset:
     def matter_category(self) -> dict[str, str]:
         return {m["id"]: m.get("category") for m in self.matters if m.get("id")}
 
+    def by_agency(self) -> dict[str, "Dataset"]:
+        """One Dataset per body (one pass), so per-body figures cost O(records), not O(bodies × records).
+        Supervision figures are city-wide and stay out of the per-body datasets."""
+        parts: dict[str, Dataset] = {}
+
+        def part(aid) -> Dataset:
+            if aid not in parts:
+                parts[aid] = Dataset(as_of=self.as_of, published=self.published)
+            return parts[aid]
+
+        for name in ("matters", "cases", "penalty_facts", "permit_facts"):
+            for item in getattr(self, name):
+                if item.get("agency_id"):
+                    getattr(part(item["agency_id"]), name).append(item)
+        return parts
+
     def years(self) -> list[int]:
         """Every year with at least one decision, case or supervision record, ascending."""
         found = {year_of(f.get("decision_date")) for f in self.penalty_facts + self.permit_facts}

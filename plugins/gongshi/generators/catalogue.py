@@ -1,0 +1,75 @@
+"""重大执法决定法制审核目录清单: the catalogue of major decision types, by body and by type.
+
+Each item shows its 重大情形 (threshold), the reviewing office and the review basis (citations link
+to the article when the law text is in the library, plain text with a note otherwise — the shared
+`citations` macro decides) and links to its power (matter) page when that power is published.
+"""
+
+from __future__ import annotations
+
+from .. import urls
+from ..base import FamilyGenerator
+from ..store import MATTER_CATEGORIES
+
+
+def category_slug(item: dict) -> str:
+    return item.get("category_slug") or MATTER_CATEGORIES.get(item.get("category") or "", "qita")
+
+
+def _slug_order(slug: str) -> tuple:
+    order = list(MATTER_CATEGORIES.values())
+    return (order.index(slug) if slug in order else len(order), slug)
+
+
+def _by_number(items: list[dict]) -> list[dict]:
+    return sorted(items, key=lambda i: (str(i.get("number") or ""), i["id"]))
+
+
+def group(items: list[dict], key) -> dict[str, list[dict]]:
+    groups: dict[str, list[dict]] = {}
+    for item in items:
+        groups.setdefault(key(item), []).append(item)
+    return {k: _by_number(v) for k, v in groups.items()}
+
+
+class CatalogueGenerator(FamilyGenerator):
+    family = "catalogue"
+    nav = (75, "catalogue", "目录清单")
+
+    def generate_output(self, writer):
+        store = self.store
+        items = store.records("major_decisions")
+        agencies = store.by_id("agencies")
+        matters = store.by_id("matters")
+        by_agency = group(items, lambda i: i.get("agency_id") or "")
+        by_type = group(items, category_slug)
+        type_names = {slug: name for name, slug in MATTER_CATEGORIES.items()}
+        for slug, members in by_type.items():
+            type_names.setdefault(slug, members[0].get("category") or slug)
+
+        def agency_name(aid: str) -> str:
+            return (agencies.get(aid) or {}).get("name") or aid or "未注明实施主体"
+
+        home = [("首页", "/")]
+        agency_facets = [(agency_name(a), urls.url_for("catalogue_by_agency", a), len(by_agency[a]))
+                         for a in sorted(by_agency, key=lambda a: (agency_name(a), a)) if a]
+        type_facets = [(type_names[s], urls.url_for("catalogue_by_type", s), len(by_type[s]))
+                       for s in sorted(by_type, key=_slug_order)]
+        self.write(writer, urls.path_for("catalogue"), "catalogue.html", title="重大执法决定法制审核目录清单",
+                   breadcrumbs=home, total=len(items), agency_facets=agency_facets, type_facets=type_facets,
+                   unassigned=len(by_agency.get("", [])))
+
+        crumbs = home + [("目录清单", urls.url_for("catalogue"))]
+        common = dict(breadcrumbs=crumbs, matters=matters, agency_name=agency_name)
+        for aid, members in by_agency.items():
+            if aid:
+                self.write_paginated(writer, "catalogue_by_agency", aid, members, "catalogue_list.html",
+                                     title=f"{agency_name(aid)}重大执法决定法制审核目录",
+                                     show_agency=False, **common)
+        for slug, members in by_type.items():
+            self.write_paginated(writer, "catalogue_by_type", slug, members, "catalogue_list.html",
+                                 title=f"重大执法决定法制审核目录：{type_names[slug]}", show_agency=True,
+                                 **common)
+
+
+GENERATORS = [CatalogueGenerator]
