@@ -193,3 +193,17 @@ def test_statistics_index_links_each_year(out):
     assert {"/statistics/2025/", "/statistics/2026/"} <= set(links(tree))
     with open(os.path.join(out, "statistics", "yearly.csv"), encoding="utf-8-sig") as fh:
         assert list(csv.reader(fh)) == [["年度", "件数"], ["2025年", "1"], ["2026年", "13"]]
+
+
+@pytest.mark.parametrize("penalty, major, review", [
+    ("cf-p1", "是", "是，办案记录显示在作出决定前进行了法制审核"),
+    ("cf-p2", "是", "否，办案记录中没有决定前的法制审核（重大执法决定应当在决定前经法制审核）"),
+    ("cf-p3", "否", "无办案环节记录"),
+    ("cf-p8", "否", "无办案环节记录"),
+])
+def test_penalty_page_shows_major_decision_and_legal_review(out, penalty, major, review):
+    record = yaml.safe_load(open(os.path.join(FIXTURE, "penalties", f"{penalty}.yaml"), encoding="utf-8"))
+    section = doc(out, f"/penalties/{penalty}/").find(".//section[@class='legal-review']")
+    rows = {text(div.find("dt")): text(div.find("dd")) for div in section.iter("div")}
+    assert rows["是否重大执法决定"] == major == ("是" if record["major"] else "否")
+    assert rows["决定前是否经过法制审核"] == review
