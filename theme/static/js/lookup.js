@@ -119,8 +119,8 @@
     section.appendChild(steps(entry, texts));
 
     var limits = el("dl", null, "lookup-facts");
-    row(limits, "作出处罚决定的期限",
-        entry.d ? zhDate(entry.d[0]) + "前（立案之日起九十日）：" + entry.d[1] : "简易程序当场作出决定，不适用九十日期限");
+    var noLimit = entry.p === "简易程序" ? "简易程序当场作出决定，不适用九十日期限" : "未记录立案日期，无法计算期限";
+    row(limits, "作出处罚决定的期限", entry.d ? zhDate(entry.d[0]) + "前（立案之日起九十日）：" + entry.d[1] : noLimit);
     row(limits, "法制审核", entry.r[0] ? (entry.r[1] ? "适用，已于" + zhDate(entry.r[1]) + "完成" : "适用，尚未完成")
                                        : "本案不属于须经法制审核的重大执法决定");
     row(limits, "下一步", nextStep(entry, texts));
