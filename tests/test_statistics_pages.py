@@ -207,3 +207,22 @@ def test_penalty_page_shows_major_decision_and_legal_review(out, penalty, major,
     rows = {text(div.find("dt")): text(div.find("dd")) for div in section.iter("div")}
     assert rows["是否重大执法决定"] == major == ("是" if record["major"] else "否")
     assert rows["决定前是否经过法制审核"] == review
+
+
+def test_a_bodys_catalogue_is_one_page_so_search_anchors_resolve(out, tmp_path):
+    # 120 items for one body: all on catalogue/agency/<id>/, each row carrying its id as anchor
+    import shutil
+
+    content = tmp_path / "content"
+    shutil.copytree(FIXTURE, content)
+    template = yaml.safe_load(open(content / "major_decisions" / "zd-0001.yaml", encoding="utf-8"))
+    for n in range(120):
+        item = dict(template, id=f"zd-x{n:03d}", number=f"ZD-X{n:03d}")
+        with open(content / "major_decisions" / f"zd-x{n:03d}.yaml", "w", encoding="utf-8") as fh:
+            yaml.safe_dump(item, fh, allow_unicode=True)
+    site = render_tree(str(content), str(tmp_path / "output"))
+    rows = doc(site, f"/catalogue/agency/{A}/").find(".//table/tbody").findall("tr")
+    assert len(rows) == 123 and {f"zd-x{n:03d}" for n in range(120)} <= {r.get("id") for r in rows}
+    assert not os.path.exists(os.path.join(site, "catalogue", "agency", A, "page"))
+    # the by-type listing is paginated instead
+    assert os.path.exists(os.path.join(site, "catalogue", "type", "chufa", "page", "2", "index.html"))

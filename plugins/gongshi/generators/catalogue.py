@@ -61,11 +61,13 @@ class CatalogueGenerator(FamilyGenerator):
 
         crumbs = home + [("目录清单", urls.url_for("catalogue"))]
         common = dict(breadcrumbs=crumbs, matters=matters, agency_name=agency_name)
+        # A body's catalogue is one page (no pagination): the site search links to an item as
+        # catalogue/agency/<id>/#<item id>, which must resolve whatever the item's position.
         for aid, members in by_agency.items():
             if aid:
-                self.write_paginated(writer, "catalogue_by_agency", aid, members, "catalogue_list.html",
-                                     title=f"{agency_name(aid)}重大执法决定法制审核目录",
-                                     show_agency=False, **common)
+                self.write(writer, urls.path_for("catalogue_by_agency", aid), "catalogue_list.html",
+                           title=f"{agency_name(aid)}重大执法决定法制审核目录", show_agency=False, rows=members,
+                           page=1, pages=[urls.url_for("catalogue_by_agency", aid)], total=len(members), **common)
         for slug, members in by_type.items():
             self.write_paginated(writer, "catalogue_by_type", slug, members, "catalogue_list.html",
                                  title=f"重大执法决定法制审核目录：{type_names[slug]}", show_agency=True,
