@@ -16,8 +16,12 @@ texts say so instead of pretending.
 from __future__ import annotations
 
 import calendar
+import os
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
+
+import yaml
 
 from . import workdays
 
@@ -26,10 +30,21 @@ JIANYI = "简易程序"
 DONE, CURRENT, UPCOMING, MISSING = "done", "current", "upcoming", "missing"
 STATE_LABELS = {DONE: "已完成", CURRENT: "进行中", UPCOMING: "未开始", MISSING: "未记录"}
 
-# Standard 普通程序 (domain §6). Optional stages appear only when they apply or happened.
-PUTONG_STAGES = ["立案", "调查取证", "告知", "听证", "法制审核", "集体讨论", "决定", "送达", "执行", "结案"]
-JIANYI_STAGES = ["决定", "送达", "执行", "结案"]
-OPTIONAL = {"听证", "集体讨论"}  # 法制审核 is required for major decisions (第58条)
+# Stage lists come from the standard procedures (pipeline/reference/procedures.yaml), so the
+# lookup and the procedure pages cannot drift apart.
+PROCEDURES_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "reference", "procedures.yaml")
+PROCEDURE_IDS = {PUTONG: "chufa-putong", JIANYI: "chufa-jianyi"}
+REVIEW = "法制审核"  # optional in general, required for major decisions (第58条)
+
+
+@lru_cache(maxsize=None)
+def standard_steps(procedure: str) -> tuple[tuple[str, bool], ...]:
+    """((stage, optional), ...) of the standard procedure for 普通程序 / 简易程序."""
+    with open(PROCEDURES_FILE, encoding="utf-8") as fh:
+        procedures = {p["id"]: p for p in yaml.safe_load(fh)["procedures"]}
+    steps = procedures[PROCEDURE_IDS.get(procedure, PROCEDURE_IDS[PUTONG])]["steps"]
+    return tuple((s["stage"], bool(s.get("optional"))) for s in steps if s.get("stage"))
+
 
 DECISION_DAYS = 90
 HEARING_WORKDAYS = 5
@@ -144,12 +159,9 @@ def first_dates(events: list[dict]) -> dict[str, str]:
 
 
 def stage_names(procedure: str, major: bool, happened: dict[str, str]) -> list[str]:
-    base = JIANYI_STAGES if procedure == JIANYI else PUTONG_STAGES
-    names = [s for s in base
-             if s in happened or s not in OPTIONAL and (s != "法制审核" or major)]
-    if "案源登记" in happened and procedure != JIANYI:
-        names.insert(0, "案源登记")
-    return names
+    """Required stages, plus optional ones that happened (and 法制审核 for major decisions)."""
+    return [stage for stage, optional in standard_steps(procedure)
+            if not optional or stage in happened or (stage == REVIEW and major)]
 
 
 def stages_for(names: list[str], happened: dict[str, str]) -> list[Stage]:

@@ -59,12 +59,16 @@ def test_stage_states_current_upcoming_missing_and_legal_review():
     p = dl.case_progress(case([ev("立案", "2025-09-01"), ev("告知", "2025-09-20")], major=True),
                          as_of=date(2025, 9, 22))
     states = [(s.name, s.state) for s in p.stages]
-    assert states == [("立案", "done"), ("调查取证", "missing"), ("告知", "done"),
-                      ("法制审核", "current"), ("决定", "upcoming"), ("送达", "upcoming"),
-                      ("执行", "upcoming"), ("结案", "upcoming")]
+    assert states == [("案源登记", "missing"), ("立案", "done"), ("调查取证", "missing"),
+                      ("告知", "done"), ("法制审核", "current"), ("决定", "upcoming"),
+                      ("送达", "upcoming"), ("执行", "upcoming"), ("结案", "upcoming")]
     assert p.review_applicable and p.review_date is None
     assert "法制审核" in p.next_step
-    assert [s.label for s in p.stages[:4]] == ["已完成", "未记录", "已完成", "进行中"]
+    assert [s.label for s in p.stages[1:5]] == ["已完成", "未记录", "已完成", "进行中"]
+    # optional stages that did not happen stay out; a major decision always shows 法制审核
+    assert "听证" not in dict(states) and "集体讨论" not in dict(states)
+    minor = dl.case_progress(case([ev("立案", "2025-09-01")]), as_of=date(2025, 9, 2))
+    assert "法制审核" not in [s.name for s in minor.stages]
 
 
 def test_remedies_after_decision_roll_past_national_day_2026():
@@ -89,8 +93,16 @@ def test_lapsed_party_right_and_simple_procedure():
     simple = dl.case_progress(case([ev("决定", "2025-05-06"), ev("结案", "2025-05-06")],
                                    procedure="简易程序", filed=None), as_of=date(2025, 5, 7))
     assert simple.decision is None
-    assert [s.name for s in simple.stages] == ["决定", "送达", "执行", "结案"]
+    assert [(s.name, s.state) for s in simple.stages] == [
+        ("告知", "missing"), ("决定", "done"), ("送达", "missing"), ("执行", "missing"), ("结案", "done")]
     assert simple.closed and simple.next_step == "本案已办结。"
+
+
+def test_stage_lists_follow_the_standard_procedures():
+    putong = [s for s, _ in dl.standard_steps("普通程序")]
+    assert putong[:4] == ["案源登记", "立案", "调查取证", "告知"] and putong[-1] == "结案"
+    assert [s for s, opt in dl.standard_steps("普通程序") if opt] == ["听证", "法制审核", "集体讨论"]
+    assert "立案" not in [s for s, _ in dl.standard_steps("简易程序")]
 
 
 def test_add_months_clamps_to_month_end():

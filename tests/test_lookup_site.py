@@ -147,7 +147,8 @@ def test_browser_decrypts_with_web_crypto(tiny, page):
         assert current.count() == 1 and "法制审核" in current.text_content()
         assert "进行中" in current.text_content()
         steps = page.locator("#lookup-result ol.step-indicator li").all_text_contents()
-        assert "已完成" in steps[0] and "2026年8月1日" in steps[0] and "未开始" in steps[-1]
+        assert "未记录" in steps[0] and "案源登记" in steps[0]
+        assert "已完成" in steps[1] and "2026年8月1日" in steps[1] and "未开始" in steps[-1]
         text = page.text_content("#lookup-result")
         assert "已超过期限21天" in text and "0532-80000002" in text and "陈述、申辩" in text
         assert "适用，尚未完成" in text
