@@ -24,6 +24,7 @@ GENERATOR_MODULES: list[str] = [
     "generators.lookup",
     "generators.catalogue",
     "generators.statistics",
+    "generators.search",
 ]
 
 

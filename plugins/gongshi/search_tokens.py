@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import unicodedata
 from bisect import bisect_right
-from copy import deepcopy
 from dataclasses import dataclass
 
 from lunr.pipeline import Pipeline
@@ -125,13 +124,20 @@ def terms(text: str | None) -> list[str]:
     return [t.text for t in tokenize(text)]
 
 
+#: metadata key of a term's start offset in its field (kept in the index for phrase checks)
+POSITION_KEY = "p"
+
+
 def cjk_pipeline_function(token: Token, i: int, tokens: list) -> list[Token]:
-    """lunr pipeline step: one whitespace token -> its CJK terms, positions kept absolute."""
+    """lunr pipeline step: one whitespace token -> its CJK terms.
+
+    Each term gets metadata "p" = its code point offset in the field (lunr's own "position" is
+    [start, length] of the whitespace token; the start alone is all a phrase check needs)."""
     base = (token.metadata.get("position") or [0, 0])[0]
     out = []
     for term in tokenize(token.string):
-        metadata = deepcopy(token.metadata)
-        metadata["position"] = [base + term.start, term.length]
+        metadata = dict(token.metadata)  # shallow: nothing downstream mutates the values
+        metadata[POSITION_KEY] = base + term.start
         out.append(Token(term.text, metadata))
     return out
 
@@ -147,14 +153,10 @@ def fnv1a(text: str) -> int:
     return h
 
 
-def shard_key(term: str) -> str:
-    """Han terms are sharded by their first character, so a one-character prefix query (食*)
-    finds every bigram it can match in one shard; word terms by the whole word."""
-    return term[0] if char_class(term[0]) == HAN else term
-
-
 def term_shard(term: str, shards: int) -> int:
-    return fnv1a(shard_key(term)) % shards
+    """Index shard of a term: hash of the whole term, which keeps shards even in size (a shard per
+    first character was 3x uneven: 的/行/法 start too many bigrams)."""
+    return fnv1a(term) % shards
 
 
 def rules_table() -> dict:

@@ -72,7 +72,7 @@
     function pipelineFunction(token) {
       var base = (token.metadata && token.metadata.position) ? token.metadata.position[0] : 0;
       return tokenize(token.toString()).map(function (t) {
-        var metadata = Object.assign({}, token.metadata, { position: [base + t.start, t.length] });
+        var metadata = Object.assign({}, token.metadata, { p: base + t.start });
         return new root.lunr.Token(t.text, metadata);
       });
     }
@@ -87,10 +87,12 @@
     return {
       label: rules.label,
       charClass: charClass,
+      normaliseChar: normaliseChar,
       tokenize: tokenize,
       pipelineFunction: pipelineFunction,
       normaliseIdentifier: normaliseIdentifier,
       isHan: function (t) { return charClass(String.fromCodePoint(t.codePointAt(0))) === HAN; },
+      isSeparator: function (c) { return charClass(c) === SEP; },
       register: function (lunr) {
         if (!lunr.Pipeline.registeredFunctions[rules.label]) {
           lunr.Pipeline.registerFunction(pipelineFunction, rules.label);

@@ -1,0 +1,210 @@
+"""Build the portal's search files: a lunr index split by term, a small doc store, an ID map.
+
+Why split by term: lunr (JS) can only load whole indexes, and one index over every record is
+~1 MB gzipped at scale 1 and ten times that at scale 10. So we build ONE lunr index in Python
+(bare Builder + the CJK pipeline step from search_tokens), then cut its serialised form into N
+shards by term (`search_tokens.term_shard`): each shard is itself a valid lunr index holding the
+postings of its terms and, per document, only the vector entries of those terms. A query loads
+just the shards of its own terms and intersects the per-shard results; since a document's score
+is a sum over query terms, the per-shard parts add up.
+
+Output under <output>/search/:
+  manifest.json    rule table, shard count, kinds, bodies, doc segments (ref ranges by kind+body)
+  i/<n>.json       lunr index shard n (term metadata {"p": [start offsets]}, see search_tokens)
+  d/<n>.json       doc store chunk n: [[id, url, title, meta, text], ...] for refs n*CHUNK...
+  x/<n>.json       exact identifier map shard: {normalised identifier: [[kind, url, title], ...]}
+
+Refs are base-36 numbers in (kind, body, id) order, so one doc's kind and body come from the
+manifest's segments without loading anything else.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+import os
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from lunr.builder import Builder
+from lunr.pipeline import Pipeline
+
+from pipeline.ids import normalise_identifier
+
+from . import search_tokens
+
+#: search kinds in display order: key -> Chinese label
+KINDS = {
+    "agency": "执法主体",
+    "matter": "权责事项",
+    "catalogue": "重大执法决定目录",
+    "procedure": "办理程序",
+    "law": "法律法规",
+    "penalty": "行政处罚",
+    "permit": "行政许可",
+    "blacklist": "失信名单",
+}
+FIELDS = (("t", 10), ("k", 1))   # title (boosted), key fields
+DOC_CHUNK = 64                    # docs per doc-store file
+IDS_PER_SHARD = 256               # identifiers per identifier-map file
+SHARD_TARGET_BYTES = 80_000       # raw JSON bytes aimed at per index shard (~25 KB gzipped)
+BYTES_PER_POSTING = 42            # measured: ~24 B posting + ~18 B vector entry and ref
+MAX_TEXT = 240                    # characters of stored text per doc (for snippets)
+SEARCH_DIR = "search"
+
+
+@dataclass
+class SearchDoc:
+    kind: str                     # key of KINDS
+    id: str                       # record id (docs/content-contract.md)
+    url: str                      # from plugins/gongshi/urls.py
+    title: str
+    keys: list[str] = field(default_factory=list)   # indexed key fields
+    meta: str = ""                # one short line shown under the title
+    text: str = ""                # stored (not indexed) text for the snippet
+    body: str | None = None       # agency id, for the body filter
+    identifiers: list[str] = field(default_factory=list)  # exact IDs that jump to this record
+
+
+def base36(n: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        n, r = divmod(n, 36)
+        out = digits[r] + out
+        if n == 0:
+            return out
+
+
+def order_docs(docs: list[SearchDoc]) -> list[SearchDoc]:
+    kind_rank = {k: i for i, k in enumerate(KINDS)}
+    return sorted(docs, key=lambda d: (kind_rank[d.kind], d.body or "", d.id))
+
+
+def build_lunr(docs: list[SearchDoc]):
+    """One lunr index over the ordered docs; ref = base36(position)."""
+    builder = Builder()  # bare: no English trimmer, stop words or stemmer
+    fn = Pipeline.registered_functions[search_tokens.PIPELINE_LABEL]
+    builder.pipeline.add(fn)
+    builder.search_pipeline.add(fn)
+    builder.ref("r")
+    for name, boost in FIELDS:
+        builder.field(name, boost=boost)
+    builder.metadata_whitelist = [search_tokens.POSITION_KEY]
+    for n, doc in enumerate(docs):
+        builder.add({"r": base36(n), "t": doc.title, "k": " ".join(k for k in doc.keys if k)})
+    return builder.build()
+
+
+def split_index(serialised: dict, shards: int) -> list[dict]:
+    """Cut a serialised lunr index into `shards` valid lunr indexes by term (see module doc)."""
+    parts = [{"version": serialised["version"], "fields": serialised["fields"],
+              "fieldVectors": [], "invertedIndex": [], "pipeline": serialised["pipeline"]}
+             for _ in range(shards)]
+    shard_of_index = {}
+    for term, posting in serialised["invertedIndex"]:
+        s = search_tokens.term_shard(term, shards)
+        shard_of_index[posting["_index"]] = s
+        parts[s]["invertedIndex"].append([term, posting])
+    for field_ref, vector in serialised["fieldVectors"]:
+        pieces = defaultdict(list)
+        for i in range(0, len(vector), 2):
+            pieces[shard_of_index[vector[i]]].extend(vector[i:i + 2])
+        for s, piece in sorted(pieces.items()):
+            parts[s]["fieldVectors"].append([field_ref, piece])
+    return parts
+
+
+def _dump(path: str, data) -> int:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=False)
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    return len(text.encode("utf-8"))
+
+
+def _segments(docs: list[SearchDoc], body_index: dict[str, int]) -> list[list[int]]:
+    """[[first ref, count, kind index, body index or -1], ...] for runs of equal (kind, body)."""
+    kind_index = {k: i for i, k in enumerate(KINDS)}
+    segments: list[list[int]] = []
+    for n, doc in enumerate(docs):
+        key = [kind_index[doc.kind], body_index.get(doc.body, -1) if doc.body else -1]
+        if segments and segments[-1][2:] == key:
+            segments[-1][1] += 1
+        else:
+            segments.append([n, 1, *key])
+    return segments
+
+
+def _identifier_map(docs: list[SearchDoc]) -> dict[str, list[list[str]]]:
+    ids: dict[str, list[list[str]]] = defaultdict(list)
+    for doc in docs:
+        for ident in sorted(set(normalise_identifier(i) for i in doc.identifiers if i)):
+            if len(ident) >= 4:
+                ids[ident].append([doc.kind, doc.url, doc.title])
+    return ids
+
+
+def shard_count(serialised: dict) -> int:
+    """Shards so that each holds about SHARD_TARGET_BYTES of JSON (estimated, not serialised:
+    a (term, field, doc) posting plus its vector entry takes about BYTES_PER_POSTING)."""
+    postings = sum(len(docs) for _, posting in serialised["invertedIndex"]
+                   for key, docs in posting.items() if key != "_index")
+    return max(1, math.ceil(postings * BYTES_PER_POSTING / SHARD_TARGET_BYTES))
+
+
+def write_search_files(docs: list[SearchDoc], output_dir: str, bodies: dict[str, str]) -> dict:
+    """Write every search file under <output_dir>/search/ and return the manifest."""
+    root = os.path.join(output_dir, SEARCH_DIR)
+    docs = order_docs(docs)
+    serialised = build_lunr(docs).serialize()
+    shards = shard_count(serialised)
+    for n, part in enumerate(split_index(serialised, shards)):
+        _dump(os.path.join(root, "i", f"{n}.json"), part)
+
+    for c in range(0, len(docs), DOC_CHUNK):
+        rows = [[d.id, d.url, d.title, d.meta, d.text[:MAX_TEXT]] for d in docs[c:c + DOC_CHUNK]]
+        _dump(os.path.join(root, "d", f"{c // DOC_CHUNK}.json"), rows)
+
+    id_map = _identifier_map(docs)
+    id_shards = max(1, math.ceil(len(id_map) / IDS_PER_SHARD))
+    parts: list[dict] = [{} for _ in range(id_shards)]
+    for ident in sorted(id_map):
+        parts[search_tokens.fnv1a(ident) % id_shards][ident] = id_map[ident]
+    for n, part in enumerate(parts):
+        _dump(os.path.join(root, "x", f"{n}.json"), part)
+
+    used_bodies = sorted({d.body for d in docs if d.body})
+    body_index = {b: i for i, b in enumerate(used_bodies)}
+    manifest = {
+        "version": 1,
+        "rules": search_tokens.rules_table(),
+        "fields": [name for name, _ in FIELDS],
+        "shards": shards,
+        "idShards": id_shards,
+        "docs": len(docs),
+        "chunk": DOC_CHUNK,
+        "kinds": [[k, label] for k, label in KINDS.items()],
+        "bodies": [[b, bodies.get(b, b)] for b in used_bodies],
+        "segments": _segments(docs, body_index),
+    }
+    _dump(os.path.join(root, "manifest.json"), manifest)
+    return manifest
+
+
+def _gzip_size(path: str) -> int:
+    with open(path, "rb") as fh:
+        return len(gzip.compress(fh.read(), compresslevel=9, mtime=0))
+
+
+def file_sizes(output_dir: str) -> dict[str, tuple[int, int]]:
+    """{relative path under search/: (raw bytes, gzip bytes)} for every search data file."""
+    root = os.path.join(output_dir, SEARCH_DIR)
+    sizes = {}
+    for folder, _, names in sorted(os.walk(root)):
+        for name in sorted(names):
+            if name.endswith(".json"):
+                path = os.path.join(folder, name)
+                sizes[os.path.relpath(path, root)] = (os.path.getsize(path), _gzip_size(path))
+    return sizes
