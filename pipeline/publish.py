@@ -235,20 +235,25 @@ def _run(source, store: ReleaseStore, work: str, state: dict, *, as_of, keep, ma
     with _step("获取数据来源", log, seconds):
         local = remote_sources.materialise(source, os.path.join(work, "source"))
     with _step("导入数据（pull）", log, seconds):
-        report = _report_dict(steps.pull(local, as_of=as_of, content_dir=content,
-                                         report_path=os.path.join(work, "pull-report.json"),
-                                         codes_path=codes, progress=progress))
+        pulled = steps.pull(local, as_of=as_of, content_dir=content,
+                            report_path=os.path.join(work, "pull-report.json"),
+                            codes_path=codes, progress=progress)
+    if hasattr(pulled, "summary"):
+        log(pulled.summary())
+    report = _report_dict(pulled)
     state["quarantine"] = _quarantine(report)
     state["counts"] = _site_counts(content)
     check_quarantine(state["counts"], state["quarantine"], max_share)
+    with _step("泄露检查（content）", log, seconds):  # before rendering: fail fast
+        leak_gate(steps.scan, {"content": content})
     with _step("计算版本号", log, seconds):
         build_id = make_build_id(content, as_of, codes_path=codes, settings_file=settings_file)
     state["build_id"] = build_id
     tmp = state["tmp"] = store.tmp_path(build_id)
     with _step("生成网站（publishconf.py）", log, seconds):
         steps.render(content, tmp, settings_file=settings_file, codes_path=codes)
-    with _step("泄露检查", log, seconds):
-        leak_gate(steps.scan, {"content": content, "output": tmp})
+    with _step("泄露检查（output）", log, seconds):
+        leak_gate(steps.scan, {"output": tmp})
     with _step("链接检查", log, seconds):
         link_gate(steps.links, tmp)
     with _step("预压缩", log, seconds):

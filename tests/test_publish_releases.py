@@ -139,9 +139,23 @@ def test_an_id_number_in_content_yaml_blocks_publishing_with_file_and_line(tmp_p
     dirty = fakes.make_source(str(tmp_path / "dirty"), planted)
     error = _refused(dirty, target, "泄露检查")
     assert "content/penalties/cf-cccccccccccc.yaml:3" in str(error)  # id, publish_until, title
-    assert "output/penalties/cf-cccccccccccc/index.html:2" in str(error)
+    assert "output/" not in str(error)  # stopped before spending time on rendering
     with open(os.path.join(target, "releases", "failed.report.html"), encoding="utf-8") as fh:
         assert "cf-cccccccccccc.yaml:3" in fh.read()
+
+
+def test_an_id_number_in_an_output_file_blocks_publishing(source, tmp_path, monkeypatch):
+    target = str(tmp_path / "site")
+    _publish(source, target, D1)
+
+    def render_with_leak(content, output, **kw):
+        fakes.fake_render(content, output, **kw)
+        with open(os.path.join(output, "theme", "site.css"), "a", encoding="utf-8") as fh:
+            fh.write("/* 370281199003071234 */\n")
+    steps = fakes.steps()
+    steps.render = render_with_leak
+    monkeypatch.setattr(fakes, "steps", lambda: steps)
+    assert "output/theme/site.css:2 id_number" in str(_refused(source, target, "泄露检查"))
 
 
 def test_a_broken_link_blocks_publishing(source, tmp_path, monkeypatch):
