@@ -82,7 +82,10 @@ def looks_like_id_number(text: str | None) -> bool:
     value = _nfkc(str(text)).upper()
     if _ID18.match(value):
         return mod_11_2.is_valid(value)
-    return bool(_ID15.match(value) or _ID_MASKED.match(value))
+    if _ID15.match(value):
+        return True
+    # masked: ID numbers start with a region code (1-8); a masked credit code often starts with 9
+    return bool(_ID_MASKED.match(value)) and value[0] != "9"
 
 
 def id_number_ok(text: str) -> bool:

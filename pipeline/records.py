@@ -8,6 +8,7 @@ The dicts returned here have exactly the keys of docs/content-contract.md, in th
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -19,6 +20,15 @@ from pipeline.validate import TableState
 
 NATURAL, INDIVIDUAL = "自然人", "个体工商户"
 _STAGE_ORDER = {s: i for i, s in enumerate(STAGES)}
+# A long digit run or a masked number in a field that is not free text (a name, a legal
+# representative, a certificate name): real exports put ID numbers there ("张三（身份证…）").
+_SUSPECT = re.compile(r"\d{7,}|\d[*＊]{2,}|[*＊]{2,}\d")
+# Identifier, date and public-contact fields the guard leaves alone.
+_GUARD_SKIP = {"id", "credit_code", "party_credit_code", "agency_credit_code", "agency_id", "case_id",
+               "decision_id", "matter_id", "decision_no", "case_no", "authority_doc_no", "cert_no", "code",
+               "number", "phone_consult", "phone_supervise", "website", "basis_text", "review_basis",
+               "fine_wan", "confiscation_wan"}
+_NAME_ONLY = re.compile(r"^[^（(\[【,，;；:：/、\s\d]+")
 
 
 @dataclass
@@ -30,7 +40,26 @@ class Output:
     supervision: list[dict] = field(default_factory=list)
 
     def add(self, folder: str, record: dict) -> None:
+        if folder != "procedures":  # procedures come from the project's own reference file
+            guard(record)
         self.records.setdefault(folder, []).append(record)
+
+
+def guard(record: dict) -> None:
+    """Last line of defence before export: scrub any top-level text field that still carries
+    something number-like (the free-text fields were scrubbed already and pass unchanged)."""
+    for key, value in record.items():
+        if isinstance(value, str) and key not in _GUARD_SKIP and not key.endswith("_date") \
+                and _SUSPECT.search(value):
+            record[key] = _scrub(value, ())
+
+
+def name_only(value: str | None) -> str | None:
+    """A legal representative is shown by name only (domain §7): drop what follows the name."""
+    if not value:
+        return None
+    match = _NAME_ONLY.match(value.strip())
+    return match.group(0) if match else None
 
 
 def iso(value: date | None) -> str | None:
@@ -47,6 +76,7 @@ class Party:
     """How one party may appear: its display name and the free-text scrubber that goes with it."""
 
     def __init__(self, name: str, kind: str | None, legal_rep: str | None = None):
+        legal_rep = name_only(legal_rep)
         self.raw, self.kind, self.legal_rep = name, kind, legal_rep
         if kind == NATURAL:
             self.name = sanitize.mask_person_name(name)

@@ -70,8 +70,12 @@ def _content(record: dict) -> tuple:
 
 
 def _dup_key(table_name: str, record: dict) -> tuple:
-    return tuple(normalise_identifier(record.get(k) or "") if isinstance(record.get(k), str)
-                 else record.get(k) for k in TABLES[table_name].key_fields)
+    """The identifying key; a record missing part of it (a natural person's blacklist row has no
+    credit code) can only collapse with an identical row, never conflict with another."""
+    values = [record.get(k) for k in TABLES[table_name].key_fields]
+    if any(v is None or v == "" for v in values):
+        return ("_incomplete",) + _content(record)
+    return tuple(normalise_identifier(v) if isinstance(v, str) else v for v in values)
 
 
 def dedupe(state: TableState) -> None:
