@@ -26,9 +26,9 @@ RECORDS = [
 FAKES = os.path.abspath(fakes.__file__)
 
 
-def _publish(source, target, as_of, **kw):
+def _publish(source, target, as_of, steps=None, **kw):
     kw.setdefault("log", lambda *_: None)
-    return publish(source, target, as_of=as_of, steps=fakes.steps(), wait=0, **kw)
+    return publish(source, target, as_of=as_of, steps=steps or fakes.steps(), wait=0, **kw)
 
 
 @pytest.fixture
@@ -144,45 +144,33 @@ def test_an_id_number_in_content_yaml_blocks_publishing_with_file_and_line(tmp_p
         assert "cf-cccccccccccc.yaml:3" in fh.read()
 
 
-def test_an_id_number_in_an_output_file_blocks_publishing(source, tmp_path, monkeypatch):
+def _append(rel: str, text: str):
+    def tamper(output):
+        with open(os.path.join(output, rel), "a", encoding="utf-8") as fh:
+            fh.write(text)
+    return tamper
+
+
+def _disk_full(output):
+    raise OSError(28, "No space left on device")
+
+
+@pytest.mark.parametrize("tamper, match, expected", [
+    (_append("theme/site.css", "/* 370281199003071234 */\n"), "泄露检查",
+     "output/theme/site.css:2 id_number"),
+    (_append("index.html", '<a href="/nowhere/">x</a>\n'), "链接检查", "/nowhere/"),
+    (_disk_full, "生成网站", "No space left on device"),
+], ids=["id-number-in-output", "broken-link", "disk-full"])
+def test_a_failure_after_rendering_leaves_the_live_site(source, tmp_path, tamper, match, expected):
     target = str(tmp_path / "site")
     _publish(source, target, D1)
 
-    def render_with_leak(content, output, **kw):
+    def render_then_tamper(content, output, **kw):
         fakes.fake_render(content, output, **kw)
-        with open(os.path.join(output, "theme", "site.css"), "a", encoding="utf-8") as fh:
-            fh.write("/* 370281199003071234 */\n")
+        tamper(output)
     steps = fakes.steps()
-    steps.render = render_with_leak
-    monkeypatch.setattr(fakes, "steps", lambda: steps)
-    assert "output/theme/site.css:2 id_number" in str(_refused(source, target, "泄露检查"))
-
-
-def test_a_broken_link_blocks_publishing(source, tmp_path, monkeypatch):
-    target = str(tmp_path / "site")
-    _publish(source, target, D1)
-
-    def render_with_dead_link(content, output, **kw):
-        fakes.fake_render(content, output, **kw)
-        with open(os.path.join(output, "index.html"), "a", encoding="utf-8") as fh:
-            fh.write('<a href="/nowhere/">x</a>\n')
-    steps = fakes.steps()
-    steps.render = render_with_dead_link
-    monkeypatch.setattr(fakes, "steps", lambda: steps)
-    assert "/nowhere/" in str(_refused(source, target, "链接检查"))
-
-
-def test_a_full_disk_during_render_leaves_the_live_site(source, tmp_path, monkeypatch):
-    target = str(tmp_path / "site")
-    _publish(source, target, D1)
-
-    def render_then_disk_full(content, output, **kw):
-        fakes.fake_render(content, output, **kw)
-        raise OSError(28, "No space left on device")
-    steps = fakes.steps()
-    steps.render = render_then_disk_full
-    monkeypatch.setattr(fakes, "steps", lambda: steps)
-    _refused(source, target, "No space left on device")
+    steps.render = render_then_tamper
+    assert expected in str(_refused(source, target, match, steps=steps))
 
 
 def test_too_many_quarantined_rows_refuse_and_the_report_lists_them(tmp_path):
