@@ -275,6 +275,8 @@ def _run(source, store: ReleaseStore, work: str, state: dict, *, as_of, keep, ma
         store.switch(build_id)
         _install_codes(codes, store.target)
     removed = store.prune(keep)
+    if os.path.exists(_failed_report_path(store)):  # staff must not take an old refusal for news
+        os.unlink(_failed_report_path(store))
     if removed:
         log(f"已删除旧版本：{', '.join(removed)}")
     log(changes.format_text())
@@ -283,10 +285,14 @@ def _run(source, store: ReleaseStore, work: str, state: dict, *, as_of, keep, ma
                          state["quarantine"], seconds)
 
 
+def _failed_report_path(store: ReleaseStore) -> str:
+    return os.path.join(store.releases, "failed.report.html")
+
+
 def _failure_report(store: ReleaseStore, state: dict, exc: PublishError) -> None:
     """Staff still need the quarantine list (and the leaks) when a publish was refused."""
     try:
-        write_report(os.path.join(store.releases, "failed.report.html"),
+        write_report(_failed_report_path(store),
                      build_id=state.get("build_id"), ok=False, as_of=state["as_of"],
                      source=state["source"], quarantine=state.get("quarantine") or [],
                      counts=state.get("counts"), error=str(exc), problems=exc.problems)

@@ -184,6 +184,7 @@ def test_too_many_quarantined_rows_refuse_and_the_report_lists_them(tmp_path):
     # under the threshold the same export publishes, and the report still lists the rows
     result = _publish(bad, target, D2, max_quarantine_share=0.5)
     assert len(result.quarantine) == 3
+    assert not os.path.exists(os.path.join(target, "releases", "failed.report.html"))
 
 
 def _spawn(source, target, as_of, *extra, env=None):
