@@ -1,0 +1,153 @@
+"""Masking of names and numbers in free text (domain §3)."""
+
+import random
+from datetime import date
+
+import pytest
+from stdnum.cn import ric, uscc
+
+from pipeline.sanitize import (NUMBER_MASK, find_personal_data, id_check_digit, is_minor, is_secret,
+                               mask_person_name, scrub_text)
+
+
+def make_id(first17: str) -> str:
+    return first17 + id_check_digit(first17)
+
+
+def luhn_complete(prefix: str) -> str:
+    for d in "0123456789":
+        digits = prefix + d
+        total = sum((int(c) * 2 - 9 if int(c) * 2 > 9 else int(c) * 2) if i % 2 else int(c)
+                    for i, c in enumerate(reversed(digits)))
+        if total % 10 == 0:
+            return digits
+    raise AssertionError
+
+
+@pytest.mark.parametrize("name, masked", [
+    ("张三", "张*"), ("王小明", "王*"), ("欧阳修", "欧阳*"), ("司马相如", "司马*"), ("诸葛亮", "诸葛*"),
+    ("上官婉儿", "上官*"), ("慕容复", "慕容*"), ("尉迟恭", "尉迟*"), ("令狐冲", "令狐*"), ("端木蓉", "端木*"),
+    ("欧阳", "欧*"), ("张", "张*"), ("", ""), (None, ""), (" 李 四 ", "李*"),
+])
+def test_mask_person_name(name, masked):
+    assert mask_person_name(name) == masked
+
+
+def test_id_check_digit_agrees_with_stdnum():
+    rng = random.Random(7)
+    for _ in range(200):
+        first = rng.choice(["110101", "310101"]) + f"{rng.randint(1950, 2010)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}" + \
+            f"{rng.randint(0, 999):03d}"
+        assert ric.is_valid(make_id(first))
+
+
+def test_id_numbers_whatever_the_place_code():
+    odd_place = make_id("99000019900101123")        # no such place code: still an ID number
+    assert not ric.is_valid(odd_place)
+    out = scrub_text(f"身份证号码：{odd_place}，另{make_id('37028120121231001')}。")
+    assert "9900" not in out and "370281" not in out and out.count(NUMBER_MASK) == 2
+    assert find_personal_data(odd_place) == [("id_number", 0, 18)]
+
+
+def test_id_fragments_and_legacy_ids():
+    text = "证件号3412261991****5971、341226********5971，旧证370281750101123。"
+    kinds = [k for k, _, _ in find_personal_data(text)]
+    assert kinds == ["id_fragment", "id_fragment", "id_number"]
+    out = scrub_text(text)
+    assert "5971" not in out and "341226" not in out and "370281" not in out
+
+
+@pytest.mark.parametrize("phone", ["13812345678", "+86 138 1234 5678", "+86-13812345678", "138-1234-5678",
+                                   "8613912345678", "0086 15912345678"])
+def test_mobile_numbers(phone):
+    text = f"联系电话{phone}。"
+    assert [k for k, _, _ in find_personal_data(text)] == ["mobile"]
+    assert scrub_text(text) == f"联系电话{NUMBER_MASK}。"
+
+
+def test_landlines_and_mail_masked_in_free_text_only():
+    text = "座机0532-87654321，传真(0532)88889999，电话87651234，邮箱zhang.san@example.com"
+    assert find_personal_data(text) == []      # agencies publish their landlines
+    out = scrub_text(text)
+    assert not any(ch.isdigit() for ch in out) and "@" not in out
+
+
+def test_bank_cards_with_luhn():
+    card = luhn_complete("622202123456789012")     # 19 digits
+    spaced = " ".join(card[i:i + 4] for i in range(0, 19, 4))
+    text = f"账号{card}，另卡{spaced}"
+    assert [k for k, _, _ in find_personal_data(text)] == ["bank_card", "bank_card"]
+    assert card[-4:] not in scrub_text(text)
+    bad = card[:-1] + str((int(card[-1]) + 1) % 10)
+    assert [k for k, _, _ in find_personal_data(bad)] != ["bank_card"]
+
+
+def test_public_numbers_are_left_alone():
+    rng = random.Random(3)
+    codes = []
+    for _ in range(300):
+        body = "9" + rng.choice("123") + "370281" + "".join(rng.choice("0123456789ABCDEFGHJKLMNPQRTUWXY")
+                                                           for _ in range(9))
+        codes.append(body + uscc.calc_check_digit(body))
+    digit_codes = []
+    for _ in range(300):
+        body = "91370281" + "".join(rng.choice("0123456789") for _ in range(9))
+        digit_codes.append(body + uscc.calc_check_digit(body))
+    for code in codes + [c for c in digit_codes if c.isdigit()]:
+        assert uscc.is_valid(code)
+        text = f"统一社会信用代码{code}，胶市监罚〔2024〕12号，2024年3月5日，罚款20000元（2.0万元）。"
+        assert scrub_text(text) == text, code
+        assert find_personal_data(text) == []
+
+
+def test_names_after_role_words_and_lists():
+    out = scrub_text("原告张三丰、李四和欧阳娜娜诉被告王小明，第三人司马相如到庭，举报人李华反映")
+    for name in ("张三丰", "三丰", "李四", "欧阳娜娜", "娜娜", "王小明", "小明", "司马相如", "相如", "李华"):
+        assert name not in out, name
+    for masked in ("原告张*", "李*", "欧阳*", "被告王*", "第三人司马*", "举报人李*反映"):
+        assert masked in out
+
+
+def test_organisations_places_and_party_names_kept():
+    text = ("被告许州市恒远电梯配件制造有限公司于本判决生效之日起十日内支付原告沪东远航重型机床制造有限公司"
+            "设备款，申请人王建国餐饮有限公司，青岛市胶州市李哥庄镇马店村，依据《中华人民共和国食品安全法》"
+            "第一百二十二条，胶州市市场监督管理局决定")
+    assert scrub_text(text) == text
+    party = "胶州市张记烧烤店"
+    out = scrub_text(f"当事人{party}经营者张大伟未取得食品经营许可证", [party])
+    assert party in out and "张大伟" not in out and "经营者张*" in out
+
+
+def test_person_party_name_is_masked_not_kept():
+    out = scrub_text("被告陈安于本判决生效之日起十日内支付原告童明远工资，陈安负担受理费", ["陈安"])
+    assert "陈安" not in out and "童明远" not in out and out.count("陈*") == 2
+
+
+def test_function_words_after_role_words_survive():
+    for text in ("被告应于本判决生效之日起十日内付清", "当事人于2024年3月5日到场", "被告陈述称其不知情",
+                 "上述当事人共同负担"):
+        assert scrub_text(text) == text
+
+
+def test_none_and_empty():
+    assert scrub_text(None) is None
+    assert scrub_text("") == ""
+
+
+def test_is_minor():
+    on = date(2026, 11, 20)
+    assert is_minor(make_id("37028120101120123"), on)          # turns 18 only on 2028-11-20
+    assert not is_minor(make_id("37028120081120123"), on)      # 18th birthday today
+    assert is_minor(make_id("37028120081121123"), on)          # one day short
+    assert not is_minor("370281800101123", on)                 # 15-digit legacy, born 1980
+    assert is_minor("3702812010****1234", on)                  # fragment: the year says minor
+    assert not is_minor("3702811990****1234", on)
+    assert not is_minor(None, on) and not is_minor("", on) and not is_minor("91370281MA3C1234", on)
+
+
+@pytest.mark.parametrize("note, secret", [
+    ("涉及国家秘密", True), ("含商业秘密，不予公开", True), ("涉密", True), ("", False), (None, False),
+    ("不涉密", False), ("不涉及国家秘密", False), ("非涉密信息", False), ("已公开", False),
+])
+def test_is_secret(note, secret):
+    assert is_secret(note) is secret
