@@ -247,6 +247,7 @@
       var first = Math.max(0, marks.indexOf(true));
       from = Math.max(0, Math.min(first - 20, chars.length - window_));
       to = Math.min(chars.length, from + window_);
+      while (to < chars.length && marks[to - 1] && marks[to]) { to++; }  // never cut a match
     }
     if (from > 0) { node.appendChild(document.createTextNode('…')); }
     appendMarked(node, chars, marks, from, to);
