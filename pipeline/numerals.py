@@ -21,6 +21,8 @@ _CN_DIGITS = "零一二三四五六七八九"
 
 
 def _below_10000(text: str) -> int:
+    if text.isdigit():      # mixed forms in statutes and exports: 1万, 50万
+        return int(text)
     total, digit = 0, None
     for ch in text:
         if ch in DIGITS:
