@@ -3,7 +3,6 @@ tests/fixtures/stats/content: the figures on the pages are the ones counted by h
 test_statistics_figures.py, the links lead only to published records, nothing unpublished is named."""
 
 import csv
-import io
 import os
 
 import html5lib
@@ -11,7 +10,8 @@ import pytest
 import yaml
 from conftest import render_tree
 
-from plugins.gongshi import statistics as st
+import stats_site
+
 from plugins.gongshi.store import ContentStore
 
 FIXTURE = os.path.join(os.path.dirname(__file__), "fixtures", "stats", "content")
@@ -21,8 +21,8 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 @pytest.fixture(scope="module")
-def out(tmp_path_factory):
-    return render_tree(FIXTURE, str(tmp_path_factory.mktemp("stats-site") / "output"))
+def out():
+    return stats_site.rendered()
 
 
 def read(out, url):
