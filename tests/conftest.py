@@ -14,8 +14,9 @@ Function fixtures:
   page           a fresh browser page; on test failure a screenshot is saved into test-artifacts/.
   render_content callable(content_dir, output_dir=None) -> output_dir: renders any content tree
                  (e.g. a copy of the fixture tree with payloads planted in its YAML).
-Helpers importable as `from conftest import ...`: FIXTURE_CONTENT, DEMO_AS_OF, render_tree(),
-serve_folder() (context manager yielding a base URL).
+Helpers importable as `from conftest import ...`: FIXTURE_CONTENT, DEMO_AS_OF, PORTAL_FAMILIES,
+render_tree(content_dir, output_dir, families=None), serve_folder() (context manager yielding a
+base URL).
 """
 
 from __future__ import annotations
@@ -52,11 +53,20 @@ class BuiltSite:
     result: object = None
 
 
-def render_tree(content_dir: str, output_dir: str) -> str:
-    """Render one content tree with the repository's pelicanconf.py; returns output_dir."""
+# the portal's core page families; pass as `families=` to render only these (fast)
+PORTAL_FAMILIES = ["generators.home", "generators.agencies", "generators.matters",
+                   "generators.procedures", "generators.laws", "generators.decisions",
+                   "generators.about", "generators.errors"]
+
+
+def render_tree(content_dir: str, output_dir: str, families: list[str] | None = None) -> str:
+    """Render one content tree with the repository's pelicanconf.py; returns output_dir.
+    `families` limits the generator modules (setting GONGSHI_FAMILIES); None renders all."""
     from pipeline.render import render_site
 
-    render_site(content_dir, output_dir, settings_file=os.path.join(REPO, "pelicanconf.py"))
+    extra = {"GONGSHI_FAMILIES": families} if families is not None else None
+    render_site(content_dir, output_dir, settings_file=os.path.join(REPO, "pelicanconf.py"),
+                extra_settings=extra)
     return output_dir
 
 

@@ -11,7 +11,7 @@ import re
 import pytest
 import yaml
 
-from conftest import FIXTURE_CONTENT, render_tree
+from conftest import FIXTURE_CONTENT, PORTAL_FAMILIES, render_tree
 from pipeline.linkcheck import check_links, html_files
 
 SITES = ["fixture_site", "demo_build"]
@@ -160,7 +160,7 @@ def test_listings_are_paginated_at_50(tmp_path):
         record = dict(template, id=f"cf-gen{i:09d}", decision_no=f"胶测罚〔2026〕{i + 100}号")
         with open(content / "penalties" / f"{record['id']}.yaml", "w", encoding="utf-8") as fh:
             yaml.safe_dump(record, fh, allow_unicode=True, sort_keys=False)
-    out = render_tree(str(content), str(tmp_path / "out"))
+    out = render_tree(str(content), str(tmp_path / "out"), PORTAL_FAMILIES)
     base = os.path.join(out, "penalties", "agency", template["agency_id"])
     counts = [_read(os.path.join(base, *p, "index.html")).count('data-label="决定书文号"')
               for p in ([], ["page", "2"], ["page", "3"])]
@@ -171,7 +171,7 @@ def test_listings_are_paginated_at_50(tmp_path):
 
 
 def test_render_is_deterministic(tmp_path):
-    first = render_tree(FIXTURE_CONTENT, str(tmp_path / "one"))
-    second = render_tree(FIXTURE_CONTENT, str(tmp_path / "two"))
+    first = render_tree(FIXTURE_CONTENT, str(tmp_path / "one"), PORTAL_FAMILIES)
+    second = render_tree(FIXTURE_CONTENT, str(tmp_path / "two"), PORTAL_FAMILIES)
     for rel in html_files(first):
         assert filecmp.cmp(os.path.join(first, rel), os.path.join(second, rel), shallow=False), rel

@@ -31,8 +31,10 @@ GENERATOR_MODULES: list[str] = [
 def _generator_classes(pelican_obj):
     from . import jinja_helpers
 
+    # GONGSHI_FAMILIES (optional setting) renders only some families, e.g. in fast tests
+    only = pelican_obj.settings.get("GONGSHI_FAMILIES")
     classes = []
-    for name in GENERATOR_MODULES:
+    for name in GENERATOR_MODULES if only is None else [m for m in GENERATOR_MODULES if m in only]:
         module = importlib.import_module(f"{__name__}.{name}")
         classes.extend(module.GENERATORS)
     jinja_helpers.NAV[:] = sorted({cls.nav for cls in classes if getattr(cls, "nav", None)})

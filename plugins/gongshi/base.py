@@ -47,10 +47,14 @@ class FamilyGenerator(Generator):
     def write_paginated(self, writer, kind: str, id: str | None, records: list, template: str,
                         **variables) -> None:
         """Write `records` as pages of PAGE_SIZE at urls.path_for(kind, id, page); page 1 is
-        written even when empty. Templates get `rows`, `page` and `pages` (a list of URLs)."""
+        written even when empty. Templates get `rows`, `page`, `pages` (a list of URLs), `total`,
+        `listing_title` (the title without the page number) and `title` (with it, from page 2)."""
         count = max(1, math.ceil(len(records) / PAGE_SIZE))
         pages = [urls.url_for(kind, id, n) for n in range(1, count + 1)]
+        title = variables.pop("title")
         for n in range(1, count + 1):
             rows = records[(n - 1) * PAGE_SIZE: n * PAGE_SIZE]
+            # every page its own <title>: "…（第 2 页）"
             self.write(writer, urls.path_for(kind, id, n), template, rows=rows, page=n,
-                       pages=pages, total=len(records), **variables)
+                       pages=pages, total=len(records), listing_title=title,
+                       title=title if n == 1 else f"{title}（第 {n} 页）", **variables)
