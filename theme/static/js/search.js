@@ -302,34 +302,38 @@
     document.getElementById('search-filters').hidden = false;
   }
 
+  /* Group headings (with counts) are drawn at once; the items follow when the doc-store chunks
+     of the shown results arrive. Returns a promise resolved when the items are in. */
   function renderGroups(hits, state, planned) {
-    var shown = [], groups = [];
+    var shown = [], groups = [], frag = document.createDocumentFragment();
     manifest.kinds.forEach(function (k) {
       var inKind = hits.filter(function (h) { return h.kind === k[0]; });
       if (!inKind.length || (state.kind && state.kind !== k[0])) { return; }
-      var take = state.kind ? limit : PER_GROUP;
-      groups.push({ kind: k[0], label: k[1], all: inKind, shown: inKind.slice(0, take) });
-      shown = shown.concat(inKind.slice(0, take));
+      var g = { kind: k[0], label: k[1], all: inKind, shown: inKind.slice(0, state.kind ? limit : PER_GROUP),
+                list: el('ol', 'search-list') };
+      var section = el('section', 'search-group');
+      section.appendChild(el('h2', null, g.label + '（' + g.all.length + ' 条）'));
+      section.appendChild(g.list);
+      if (g.all.length > g.shown.length) { section.appendChild(moreButton(g, state)); }
+      frag.appendChild(section);
+      groups.push(g);
+      shown = shown.concat(g.shown);
     });
+    resultsEl.replaceChildren(frag);
     return docsFor(shown).then(function (docs) {
-      var frag = document.createDocumentFragment();
       groups.forEach(function (g) {
-        var section = el('section', 'search-group'), list = el('ol', 'search-list');
-        section.appendChild(el('h2', null, g.label + '（' + g.all.length + ' 条）'));
-        g.shown.forEach(function (h) { if (docs[h.n]) { list.appendChild(resultItem(docs[h.n], planned)); } });
-        section.appendChild(list);
-        if (g.all.length > g.shown.length) {
-          var more = el('button', 'search-more', state.kind ? '显示更多' : '查看全部 ' + g.all.length + ' 条' + g.label);
-          more.type = 'button';
-          more.addEventListener('click', function () {
-            if (state.kind) { limit += PAGE; render(current); } else { navigate({ q: state.q, kind: g.kind, body: state.body }); }
-          });
-          section.appendChild(more);
-        }
-        frag.appendChild(section);
+        g.shown.forEach(function (h) { if (docs[h.n]) { g.list.appendChild(resultItem(docs[h.n], planned)); } });
       });
-      resultsEl.replaceChildren(frag);
     });
+  }
+
+  function moreButton(g, state) {
+    var more = el('button', 'search-more', state.kind ? '显示更多' : '查看全部 ' + g.all.length + ' 条' + g.label);
+    more.type = 'button';
+    more.addEventListener('click', function () {
+      if (state.kind) { limit += PAGE; render(current); } else { navigate({ q: state.q, kind: g.kind, body: state.body }); }
+    });
+    return more;
   }
 
   function renderExact(entries) {
@@ -374,13 +378,13 @@
     });
     fillFilters(result.hits, state);
     emptyEl.hidden = hits.length > 0 || result.exact.length > 0;
-    return renderGroups(hits, state, result.planned).then(function () {
-      var text = hits.length ? '找到 ' + hits.length + ' 条结果' : '没有找到与“' + state.q + '”相关的结果';
-      if (hits.length !== result.hits.length) { text += '（共 ' + result.hits.length + ' 条，已按条件筛选）'; }
-      if (result.exact.length) { text = '找到 ' + result.exact.length + ' 条精确匹配的记录；' + text; }
-      if (result.singleChar) { text += '。提示：单个汉字只匹配单独出现的字，输入两个或以上汉字可找到更多结果'; }
-      say(text);
-    });
+    var items = renderGroups(hits, state, result.planned);
+    var text = hits.length ? '找到 ' + hits.length + ' 条结果' : '没有找到与“' + state.q + '”相关的结果';
+    if (hits.length !== result.hits.length) { text += '（共 ' + result.hits.length + ' 条，已按条件筛选）'; }
+    if (result.exact.length) { text = '找到 ' + result.exact.length + ' 条精确匹配的记录；' + text; }
+    if (result.singleChar) { text += '。提示：单个汉字只匹配单独出现的字，输入两个或以上汉字可找到更多结果'; }
+    say(text);
+    return items;
   }
 
   function run(state, mayJump) {
@@ -404,7 +408,11 @@
           renderExact(exact);
           current = { state: state, planned: planned, hits: out[1].hits, exact: exact,
                       singleChar: planned.terms.length === 1 && Array.from(planned.terms[0]).length === 1 && tok.isHan(planned.terms[0]) };
-          return render(current).then(function () {
+          var items = render(current);
+          if (out[1].arrived) {  // counts and group headings are on screen now
+            app.setAttribute('data-first-ms', (performance.now() - out[1].arrived).toFixed(1));
+          }
+          return items.then(function () {
             var done = performance.now();
             app.setAttribute('data-state', 'done');
             app.setAttribute('data-total-ms', (done - started).toFixed(1));

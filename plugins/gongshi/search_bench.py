@@ -1,0 +1,213 @@
+"""Search figures for the benchmark: index bytes, what the first search transfers, how fast
+results render — measured in headless Chromium over http://127.0.0.1 against a built output.
+
+    from plugins.gongshi.search_bench import print_search_figures
+    print_search_figures("output")            # or search_figures(...) for the numbers
+
+Queries are taken from the build itself (fixed topic words plus record titles and identifiers
+picked at fixed strides from the doc store), so any build gets the same kind of 20 queries.
+`pagefind_reference()` runs Pagefind (PyPI `pagefind[extended]`) over the same output for the
+same queries, as the reference the issue asks for.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import gzip
+import http.server
+import json
+import os
+import statistics
+import threading
+from urllib.parse import quote, urlsplit
+
+from .search_index import SEARCH_DIR, file_sizes
+
+CHROMIUM = "/usr/bin/chromium"
+TOPICS = ["食品", "安全生产", "罚款", "营业执照", "环境保护", "消防", "药品", "无证经营"]
+N_QUERIES = 20
+STATIC_FILES = ["search/index.html", "theme/js/search.js", "theme/js/search-tokens.js",
+                "theme/vendor/lunr/lunr.min.js"]
+
+
+def _gz(path: str) -> int:
+    with open(path, "rb") as fh:
+        return len(gzip.compress(fh.read(), compresslevel=9, mtime=0))
+
+
+def index_figures(output_dir: str) -> dict:
+    """Bytes of the search files, raw and gzipped, by part (i = index shards, d = doc store,
+    x = identifier map)."""
+    sizes = file_sizes(output_dir)
+    parts: dict[str, dict] = {}
+    for rel, (raw, gz) in sizes.items():
+        part = rel.split("/")[0] if "/" in rel else rel
+        entry = parts.setdefault(part, {"files": 0, "raw": 0, "gzip": 0, "gzip_sizes": []})
+        entry["files"] += 1
+        entry["raw"] += raw
+        entry["gzip"] += gz
+        entry["gzip_sizes"].append(gz)
+    for entry in parts.values():
+        gz_sizes = sorted(entry.pop("gzip_sizes"))
+        entry["gzip_median"] = gz_sizes[len(gz_sizes) // 2]
+        entry["gzip_max"] = gz_sizes[-1]
+    return {"parts": parts, "raw": sum(r for r, _ in sizes.values()),
+            "gzip": sum(g for _, g in sizes.values())}
+
+
+def default_queries(output_dir: str, n: int = N_QUERIES) -> list[str]:
+    """Topic words + titles/identifiers at fixed strides through the doc store (deterministic)."""
+    root = os.path.join(output_dir, SEARCH_DIR)
+    with open(os.path.join(root, "manifest.json"), encoding="utf-8") as fh:
+        manifest = json.load(fh)
+    rows = []
+    for c in range(0, manifest["docs"], manifest["chunk"]):
+        with open(os.path.join(root, "d", f"{c // manifest['chunk']}.json"), encoding="utf-8") as fh:
+            rows.extend(json.load(fh))
+    queries = list(TOPICS)
+    step = max(1, len(rows) // (n - len(TOPICS) + 1))
+    for i in range(step // 2, len(rows), step):
+        title, meta = rows[i][2], rows[i][3]
+        # every third pick is the record's identifier (first part of its meta line) when it has one
+        first_meta = meta.split(" · ")[0] if meta else ""
+        use_id = len(queries) % 3 == 0 and any(ch.isdigit() for ch in first_meta)
+        q = first_meta if use_id else title
+        if q and q not in queries:
+            queries.append(q)
+        if len(queries) == n:
+            break
+    return queries
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@contextlib.contextmanager
+def serve(folder: str):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                             functools.partial(_Quiet, directory=folder))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _run_query(page, base: str, q: str, output_dir: str) -> dict:
+    """One first search in a fresh page: files fetched (gzip sizes from disk) and timings."""
+    fetched: list[str] = []
+    page.on("requestfinished", lambda r: fetched.append(urlsplit(r.url).path))
+    page.goto(f"{base}/search/?q={quote(q)}")
+    app = _wait_done(page)  # None when an exact identifier jumped to its record
+    data_files = sorted({p for p in fetched if p.startswith(f"/{SEARCH_DIR}/") and p.endswith(".json")})
+    data_gz = sum(_gz(os.path.join(output_dir, p.lstrip("/"))) for p in data_files)
+    return {
+        "query": q,
+        "files": len(data_files),
+        "data_gzip": data_gz,
+        "results": page.text_content("#search-status") if app else "(jumped to record)",
+        "render_ms": float(app.get_attribute("data-render-ms") or 0) if app else None,
+        "query_ms": float(app.get_attribute("data-query-ms") or 0) if app else None,
+        "first_ms": float(app.get_attribute("data-first-ms") or 0) if app else None,
+        "top": _top_urls(page) if app else [urlsplit(page.url).path],
+    }
+
+
+def _wait_done(page):
+    """The search app once it has rendered, or None after a jump to a record page."""
+    for _ in range(3):
+        try:
+            page.wait_for_function("() => { const a = document.querySelector('#search-app');"
+                                   " return !a || a.dataset.state; }", timeout=30000)
+            break
+        except Exception:  # the jump destroyed the context mid-wait: wait for the new page
+            page.wait_for_load_state()
+    return page.query_selector("#search-app")
+
+
+def _top_urls(page, n: int = 10) -> list[str]:
+    return page.eval_on_selector_all(
+        "#search-exact-list a, #search-results li > a",
+        f"els => els.slice(0, {n}).map(e => e.pathname + e.hash)")
+
+
+def search_figures(output_dir: str, queries: list[str] | None = None) -> dict:
+    """Index sizes + per-query first-search transfer and render time (fresh browser context per
+    query, so nothing is cached between them)."""
+    from playwright.sync_api import sync_playwright
+
+    queries = queries or default_queries(output_dir)
+    static_gz = sum(_gz(os.path.join(output_dir, p)) for p in STATIC_FILES
+                    if os.path.exists(os.path.join(output_dir, p)))
+    runs = []
+    with serve(output_dir) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--disable-dev-shm-usage"])
+        try:
+            for q in queries:
+                context = browser.new_context()
+                runs.append(_run_query(context.new_page(), base, q, output_dir))
+                context.close()
+        finally:
+            browser.close()
+    transfers = [r["data_gzip"] for r in runs]
+    renders = [r["render_ms"] for r in runs if r["render_ms"]]
+    firsts = [r["first_ms"] for r in runs if r["first_ms"]]
+    return {
+        "index": index_figures(output_dir),
+        "page_and_scripts_gzip": static_gz,
+        "queries": runs,
+        "first_search_data_gzip": {"median": statistics.median(transfers), "max": max(transfers)},
+        "first_search_total_gzip_max": max(transfers) + static_gz,
+        # after the index shards arrive: counts + group headings drawn / result items drawn
+        # (items wait for their doc-store chunks, so render_ms includes those round trips)
+        "first_ms": {"median": statistics.median(firsts) if firsts else None,
+                     "max": max(firsts) if firsts else None},
+        "render_ms": {"median": statistics.median(renders) if renders else None,
+                      "max": max(renders) if renders else None},
+    }
+
+
+def _kb(n: int) -> str:
+    return f"{n / 1024:.1f} KB"
+
+
+def print_search_figures(output_dir: str, queries: list[str] | None = None,
+                         with_pagefind: bool = False) -> dict:
+    figures = search_figures(output_dir, queries)
+    idx = figures["index"]
+    print(f"search files: {_kb(idx['raw'])} raw, {_kb(idx['gzip'])} gzip")
+    for part, e in sorted(idx["parts"].items()):
+        print(f"  {part:<14} {e['files']:>5} files {_kb(e['raw']):>11} raw {_kb(e['gzip']):>11} gzip"
+              f"  (median {_kb(e['gzip_median'])}, max {_kb(e['gzip_max'])})")
+    print(f"page + scripts (first visit): {_kb(figures['page_and_scripts_gzip'])} gzip")
+    for r in figures["queries"]:
+        render = (f"{r['first_ms']:.0f}/{r['render_ms']:.0f} ms" if r["render_ms"] is not None
+                  else "jump")
+        print(f"  {r['query'][:28]:<28} {r['files']:>3} files {_kb(r['data_gzip']):>10}  {render:>12}"
+              f"  {r['results'][:40]}")
+    fs = figures["first_search_data_gzip"]
+    print(f"first search data: median {_kb(fs['median'])}, max {_kb(fs['max'])} gzip; "
+          f"with page and scripts max {_kb(figures['first_search_total_gzip_max'])}")
+    fm, rm = figures["first_ms"], figures["render_ms"]
+    if rm["median"] is not None:
+        print(f"after the index arrives: counts+groups median {fm['median']:.1f} ms, max {fm['max']:.1f} ms;"
+              f" items (incl. doc-store fetch) median {rm['median']:.1f} ms, max {rm['max']:.1f} ms")
+    if with_pagefind:
+        ref = pagefind_reference(output_dir, [r["query"] for r in figures["queries"]],
+                                 {r["query"]: r["top"] for r in figures["queries"]})
+        figures["pagefind"] = ref
+        print_pagefind(ref)
+    return figures
+
+
+def print_pagefind(ref: dict) -> None:
+    if "error" in ref:
+        print(f"pagefind reference: {ref['error']}")
+        return
+    print(f"pagefind reference: index {_kb(ref['index_bytes'])} on disk; first search data "
+          f"median {_kb(ref['transfer']['median'])}, max {_kb(ref['transfer']['max'])}; "
+          f"top-10 overlap with ours: median {ref['overlap']['median']:.0%}")
