@@ -209,9 +209,22 @@ def test_penalty_page_shows_major_decision_and_legal_review(out, penalty, major,
     assert rows["决定前是否经过法制审核"] == review
 
 
-def test_a_bodys_catalogue_is_one_page_so_search_anchors_resolve(out, tmp_path):
-    # 120 items for one body: all on catalogue/agency/<id>/, each row carrying its id as anchor
+def _plugin_modules(out):
+    """The portal plugin as Pelican imported it (by its short name, from PLUGIN_PATHS) and as the
+    tests import it (plugins.gongshi): two module objects of one file."""
+    import sys
+
+    suffix = os.path.join("plugins", "gongshi", "__init__.py")
+    return [m for m in list(sys.modules.values()) if (getattr(m, "__file__", "") or "").endswith(suffix)]
+
+
+def test_a_bodys_catalogue_is_one_page_so_search_anchors_resolve(out, tmp_path, monkeypatch):
+    # 120 items for one body: all on catalogue/agency/<id>/, each row carrying its id as anchor.
+    # Only the catalogue family is rendered here: the rest of the site is not under test.
     import shutil
+
+    for module in _plugin_modules(out):
+        monkeypatch.setattr(module, "GENERATOR_MODULES", ["generators.catalogue"])
 
     content = tmp_path / "content"
     shutil.copytree(FIXTURE, content)
@@ -224,5 +237,6 @@ def test_a_bodys_catalogue_is_one_page_so_search_anchors_resolve(out, tmp_path):
     rows = doc(site, f"/catalogue/agency/{A}/").find(".//table/tbody").findall("tr")
     assert len(rows) == 123 and {f"zd-x{n:03d}" for n in range(120)} <= {r.get("id") for r in rows}
     assert not os.path.exists(os.path.join(site, "catalogue", "agency", A, "page"))
+    assert not os.path.exists(os.path.join(site, "search"))   # only the catalogue was rendered
     # the by-type listing is paginated instead
     assert os.path.exists(os.path.join(site, "catalogue", "type", "chufa", "page", "2", "index.html"))
