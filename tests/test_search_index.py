@@ -175,13 +175,14 @@ def _idents(out, manifest):
     return found
 
 
-def test_expired_records_are_not_indexed(tmp_path):
+def test_expired_records_are_not_indexed(tmp_path, monkeypatch):
     """Pull the fixture exports at two as-of dates: what the later content tree drops (expired,
     withdrawn) is in no search file of the later build."""
     from pipeline.pull import pull
 
+    monkeypatch.setenv("GONGSHI_CODE_SECRET", "search-test-secret-0123456789")
     trees = {}
-    for as_of in ("2026-11-20", "2031-01-01"):
+    for as_of in ("2024-06-01", "2031-01-01"):
         content = tmp_path / as_of / "content"
         try:
             pull(FIXTURE_EXPORTS, as_of=dt.date.fromisoformat(as_of), content_dir=str(content),
@@ -192,14 +193,17 @@ def test_expired_records_are_not_indexed(tmp_path):
         os.makedirs(out)
         ids, manifest = _search_ids(str(content), out)
         trees[as_of] = (ContentStore(str(content)), ids, out, manifest)
-    early_store, early_ids, _, _ = trees["2026-11-20"]
+    early_store, early_ids, _, _ = trees["2024-06-01"]
     late_store, late_ids, late_out, late_manifest = trees["2031-01-01"]
-    early_pen = {p["id"]: p for p in early_store.records("penalties")}
-    gone = set(early_pen) - {p["id"] for p in late_store.records("penalties")}
-    assert gone, "the fixture exports should have a penalty that expires between the two dates"
-    assert gone <= early_ids
-    assert not gone & late_ids
-    from pipeline.ids import normalise_identifier
     late_idents = _idents(late_out, late_manifest)
-    for pid in gone:
-        assert normalise_identifier(early_pen[pid]["decision_no"]) not in late_idents
+    gone = {}
+    for kind, ident_field in (("penalties", "decision_no"), ("permits", "decision_no"),
+                              ("blacklist", "authority_doc_no")):
+        late = {r["id"] for r in late_store.records(kind)}
+        gone.update({r["id"]: r[ident_field] for r in early_store.records(kind) if r["id"] not in late})
+    assert gone, "the fixture exports should have records that expire between the two dates"
+    assert set(gone) <= early_ids
+    assert not set(gone) & late_ids
+    from pipeline.ids import normalise_identifier
+    for ident in gone.values():
+        assert normalise_identifier(ident) not in late_idents
