@@ -89,14 +89,13 @@ def looks_like_id_number(text: str | None) -> bool:
 
 
 def id_number_ok(text: str) -> bool:
-    """Check digit of an 18-character ID number (plain ISO 7064 mod 11-2; stdnum's ric adds the
-    birth date and place code, which we accept when only they are unknown to stdnum)."""
+    """Check digit of an 18-character ID number (stdnum's ric check-digit rule, which is ISO 7064
+    mod 11-2). Birth date and place code are not judged here: stdnum's place table is incomplete
+    and a wrong place code is no reason to hold a decision back."""
     value = _nfkc(text).upper()
     if _ID15.match(value) or _ID_MASKED.match(value):
         return True  # legacy or masked: nothing to check
-    if not _ID18.match(value):
-        return False
-    return ric.is_valid(value) or mod_11_2.is_valid(value)
+    return bool(_ID18.match(value)) and ric.calc_check_digit(value) == value[-1]
 
 
 def parse_credit_code(text: str) -> str:

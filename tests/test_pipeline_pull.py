@@ -115,7 +115,7 @@ def test_penalty_record_fields(exports, tmp_path):
     assert rec["major"] is True and rec["legal_review_before_decision"] is True
     assert rec["case_id"].startswith("aj-") and rec["agency_id"] == "11370281mb0000001r"
     raw = open(content / "penalties" / f"{pid}.yaml", encoding="utf-8").read()
-    assert "decision_date: '2024-03-05'" in raw  # quoted ISO date, never a YAML date
+    assert 'decision_date: "2024-03-05"' in raw  # quoted ISO date, never a YAML date
     other = yaml.safe_load(open(content / "penalties" / f"{penalty_id('11370281MB0000001R', '胶市监罚〔2024〕3号')}.yaml",
                                 encoding="utf-8"))
     assert other["legal_rep"] is None and other["legal_review_before_decision"] is False
