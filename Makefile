@@ -19,7 +19,7 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --silent --no-audit --no-fund
 	touch $@
 
-$(DEMO_DIR)/.done: venv pipeline/demo.py
+$(DEMO_DIR)/.done: venv pipeline/demo.py $(wildcard pipeline/demo_*.py)
 	$(PY) -m pipeline demo --out $(DEMO_DIR)
 	touch $@
 

@@ -45,7 +45,8 @@ class Agencies:
         self.codes: dict[str, str] = {}
         self.phones: dict[str, tuple[str, str]] = {}
         for body in pools.BODIES:
-            prefix = "11" if body.kind != "法律法规授权组织" else "12"
+            # 11 = 机关, 12 = 事业单位 (authorised organisations and service centres)
+            prefix = "12" if body.kind == "法律法规授权组织" or body.name.endswith("中心") else "11"
             self.codes[body.name] = people.credit_code(rng, prefix)
             self.phones[body.name] = (people.landline(rng), people.landline(rng))
         self.roads = {b.name: f"{rng.choice(pools.ROADS)}{rng.randint(1, 399)}号" for b in pools.BODIES}
