@@ -34,6 +34,8 @@ REF_RE = re.compile(
     + _ITEM.format("item_a", "item_b") + "?"
     + rf"|第\s*(?P<para_only>{_N})\s*款" + _ITEM.format("item_c", "item_d") + "?"
     + rf"|第\s*[{_OPEN}]?\s*(?P<item_only>{_N})\s*[{_CLOSE}]?\s*项"
+    # a bare （四） continuing a list of items: 第（三）、（四）项
+    + rf"|(?<=[、，,和及或])\s*[{_OPEN}](?P<item_list>{_N})[{_CLOSE}]\s*项?"
 )
 MAX_RANGE = 30   # 第一条至第三十条 is expanded; longer ranges keep only their ends
 
@@ -133,7 +135,9 @@ def _ref_parts(m: re.Match, previous: tuple | None) -> list[tuple]:
     prev_article, prev_label, prev_para = previous[:3] if previous else (None, None, None)
     if g["para_only"]:
         return [(prev_article, prev_label, _num(g["para_only"]), _num(g["item_c"] or g["item_d"]))]
-    return [(prev_article, prev_label, prev_para, _num(g["item_only"]))]
+    if g["item_list"] and previous is None:
+        return []      # a list marker in prose, not a reference
+    return [(prev_article, prev_label, prev_para, _num(g["item_only"] or g["item_list"]))]
 
 
 def _citation(raw, law_title, law, article, label, paragraph, item) -> dict:
@@ -181,7 +185,7 @@ def parse_citations(text: str | None, library: LawLibrary) -> list[dict]:
         if not token.match.group("art") and previous and previous[1]:
             # 款/项 alone: spell out the inherited article so raw reads on its own
             inherited = previous[1]
-            if token.match.group("item_only") and previous[2]:
+            if (token.match.group("item_only") or token.match.group("item_list")) and previous[2]:
                 inherited += f"第{int_to_cn(previous[2])}款"
             ref_text = inherited + ref_text
         for part in _ref_parts(token.match, previous):

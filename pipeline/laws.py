@@ -32,6 +32,7 @@ ITEM_RE = re.compile(rf"^[（(]({_NUM})[）)]")
 # version date in the file name: 食品安全法(2021-04-29).md
 FILE_DATE_RE = re.compile(r"[（(](\d{4}-\d{2}-\d{2})[）)]\s*$")
 LIABILITY_TITLES = ("法律责任", "罚则")
+VERSION_NOTE = re.compile(r"[（(][^（()）]*\d{4}[^（()）]*[）)]$")
 
 
 @dataclass
@@ -199,9 +200,12 @@ class LawLibrary:
                     self._by_key.setdefault(title_key(name), law)
 
     def find(self, name: str | None) -> Law | None:
+        """By full or short title, with or without 《》; a trailing version note such as
+        （2021年修正） is ignored."""
         if not name:
             return None
-        return self._by_key.get(title_key(name))
+        key = title_key(name)
+        return self._by_key.get(key) or self._by_key.get(VERSION_NOTE.sub("", key))
 
     def by_id(self, law_id_: str) -> Law | None:
         return self._by_id.get(law_id_)

@@ -103,3 +103,16 @@ def test_other_decision_titles_inside_quotes_are_not_articles(lib):
 
 def test_unclosed_title_mark(lib):
     assert refs("《食品安全法第一百二十二条", lib) == [(FOOD, 122, None, None)]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("《食品安全法》第一百二十四条第一款第（三）、（四）项", [(FOOD, 124, 1, 3), (FOOD, 124, 1, 4)]),
+    ("《中华人民共和国食品安全法（2021年修正）》第一百二十二条", [(FOOD, 122, None, None)]),
+    ("《中华人民共和国食品安全法》(2021年修正)第一百二十二条", [(FOOD, 122, None, None)]),
+    ("《食品安全法》第一百二十二条之一", [(FOOD, None, None, None)]),
+    ("《食品安全法》第一百二十二条和食品安全法实施条例第七十五条",
+     [(FOOD, 122, None, None), ("中华人民共和国食品安全法实施条例", 75, None, None)]),
+    ("违法事实：（一）未取得许可；（二）超范围经营", []),
+])
+def test_parse_more(text, expected, lib):
+    assert refs(text, lib) == expected
