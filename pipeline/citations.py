@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pipeline.laws import LawLibrary, title_key
 from pipeline.numerals import NUMERAL_CHARS, cn_to_int, int_to_cn
@@ -157,10 +158,22 @@ def _citation(raw, law_title, law, article, label, paragraph, item) -> dict:
 
 
 def parse_citations(text: str | None, library: LawLibrary) -> list[dict]:
-    """All citations in `text`, in order of appearance, without duplicates."""
+    """All citations in `text`, in order of appearance, without duplicates.
+
+    Basis fields repeat a lot (every penalty under one matter cites the same article), so results
+    are cached per text and library; each call gets its own dicts.
+    """
     if not text or not str(text).strip():
         return []
-    text = str(text)
+    return [dict(c) for c in _parse_cached(str(text), library)]
+
+
+@lru_cache(maxsize=50_000)
+def _parse_cached(text: str, library: LawLibrary) -> tuple[dict, ...]:
+    return tuple(_parse(text, library))
+
+
+def _parse(text: str, library: LawLibrary) -> list[dict]:
     results: list[dict] = []
     seen: set[tuple] = set()
     law_title, law, law_raw = None, None, ""
