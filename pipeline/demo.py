@@ -26,7 +26,7 @@ import yaml
 from pipeline import demo_pools as pools
 from pipeline.demo_cases import (AS_OF, CASE_HEADER, EVENT_HEADER, PENALTY_CODES, PENALTY_HEADER,
                                  SPRING_FESTIVAL_DECISION, CaseFactory, Numbering, case_row, event_rows,
-                                 penalty_row)
+                                 number_cases, penalty_row)
 from pipeline.demo_matters import MatterBook, wan
 from pipeline.demo_people import break_check_digit
 from pipeline.demo_registry import (AGENCY_HEADER, MAJOR_HEADER, MATTER_HEADER, OFFICER_HEADER, PERMIT_HEADER,
@@ -109,12 +109,12 @@ def _special_cases(factory: CaseFactory) -> list:
 
 
 def _make_cases(book: MatterBook, officers, seed: int, count: int) -> list:
-    numbering = Numbering()
     named = {k: [(n, c) for n, c, _ in v] for k, v in officers.items()}
-    factory = CaseFactory(book, named, _rng(seed, "cases"), numbering)
+    factory = CaseFactory(book, named, _rng(seed, "cases"))
     special = _special_cases(factory)
     cases = special + [factory.make() for _ in range(count - len(special))]
-    cases.sort(key=lambda c: (c.filed, c.case_no))
+    cases.sort(key=lambda c: c.filed)    # stable: same-day cases keep their drawing order
+    number_cases(cases)
     return cases
 
 

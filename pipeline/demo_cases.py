@@ -48,7 +48,6 @@ class Event:
 
 @dataclass
 class Case:
-    case_no: str
     query_code: str
     name: str
     body: pools.Body
@@ -57,7 +56,9 @@ class Case:
     party: people.Party
     filed: date
     major: bool
+    town: str = ""
     events: list[Event] = field(default_factory=list)
+    case_no: str = ""           # numbered once all cases exist (see number_cases)
     decision_no: str = ""
     penalty: dict | None = None
 
@@ -75,9 +76,8 @@ class Numbering:
 
 
 class CaseFactory:
-    def __init__(self, book: MatterBook, officers: dict[str, list[tuple[str, str]]], rng: random.Random,
-                 numbering: Numbering):
-        self.book, self.officers, self.rng, self.numbering = book, officers, rng, numbering
+    def __init__(self, book: MatterBook, officers: dict[str, list[tuple[str, str]]], rng: random.Random):
+        self.book, self.officers, self.rng = book, officers, rng
         self.bodies = [b for b in pools.BODIES if book.penalty_matters(b)]
         self.weights = [b.officers for b in self.bodies]
 
@@ -95,10 +95,9 @@ class CaseFactory:
         matter = rng.choice(self.book.penalty_matters(body))
         if major is None:
             major = procedure == "普通程序" and rng.random() < 0.12
-        case_no = self.numbering.next(body, "简立" if procedure == "简易程序" else "立", filed.year)
         code = people.query_code(rng) if rng.random() < 0.5 else ""
-        case = Case(case_no, code, f"{party.name}{matter.behaviour.text}案", body, matter, procedure, party,
-                    filed, major)
+        case = Case(code, f"{party.name}{matter.behaviour.text}案", body, matter, procedure, party, filed, major,
+                    town=rng.choice(pools.TOWNS))
         outcome = "penalty" if procedure == "简易程序" or rng.random() < 0.93 else "none"
         if procedure == "简易程序":
             self._simple_timeline(case)
@@ -106,8 +105,6 @@ class CaseFactory:
             self._normal_timeline(case, decision, outcome, stalled)
         decided = next((e.date for e in case.events if e.stage == "决定"), None)
         if decided and outcome == "penalty":
-            kind = "简罚" if procedure == "简易程序" else "罚"
-            case.decision_no = self.numbering.next(body, kind, decided.year)
             case.penalty = self._penalty(case, decided, disclosed_after, end_date)
         return case
 
@@ -266,10 +263,21 @@ class CaseFactory:
         return ""
 
 
+def number_cases(cases: list[Case]) -> None:
+    """Case and decision numbers run in date order per body and year, as a register would issue them."""
+    numbering = Numbering()
+    for case in sorted(cases, key=lambda c: c.filed):
+        case.case_no = numbering.next(case.body, "简立" if case.procedure == "简易程序" else "立", case.filed.year)
+    decided = sorted((c for c in cases if c.penalty), key=lambda c: (c.penalty["decided"], c.case_no))
+    for case in decided:
+        kind = "简罚" if case.procedure == "简易程序" else "罚"
+        case.decision_no = numbering.next(case.body, kind, case.penalty["decided"].year)
+
+
 def facts_text(case: Case) -> str:
     """违法事实 as a case handler writes it, with the personal data a real export carries."""
     p, pen = case.party, case.penalty
-    where = f"{pools.COUNTY}{pools.TOWNS[len(case.case_no) % len(pools.TOWNS)]}"
+    where = f"{pools.COUNTY}{case.town}"
     text = f"经查，当事人于{case.filed:%Y年%m月%d日}在{where}{case.matter.behaviour.text}，违反了{case.matter.basis}的规定。"
     if p.is_person:
         text += f"当事人{p.name}（身份证号码：{p.id_number}，联系电话：{p.phone}）对上述事实予以承认。"
