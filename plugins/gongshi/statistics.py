@@ -85,6 +85,8 @@ class Dataset:
     supervision: list[dict] = field(default_factory=list)
     # ids of records published right now, per content kind (penalties, permits, withdrawals)
     published: dict[str, set[str]] = field(default_factory=dict)
+    # published withdrawal notices (content/withdrawals), to find the notice of a withdrawn decision
+    withdrawals: list[dict] = field(default_factory=list)
 
     def is_published(self, kind: str, record_id: str | None) -> bool:
         return bool(record_id) and record_id in self.published.get(kind, ())
@@ -100,7 +102,7 @@ class Dataset:
 
         def part(aid) -> Dataset:
             if aid not in parts:
-                parts[aid] = Dataset(as_of=self.as_of, published=self.published)
+                parts[aid] = Dataset(as_of=self.as_of, published=self.published, withdrawals=self.withdrawals)
             return parts[aid]
 
         for name in ("matters", "cases", "penalty_facts", "permit_facts"):
@@ -148,6 +150,7 @@ def dataset_from_store(store, as_of: date | None = None) -> Dataset:
         supervision=store.records("supervision"),
         published={kind: {r["id"] for r in store.records(kind) if r.get("id")}
                    for kind in ("penalties", "permits", "withdrawals")},
+        withdrawals=store.records("withdrawals"),
     )
 
 
@@ -423,12 +426,34 @@ def decision_deadline(ds: Dataset, *, year: int | None = None, agency_id: str | 
     return metric
 
 
+_NOTICE_KIND = {"penalties": "penalty", "permits": "permit"}
+
+
+def _notice_key(kind: str, record: dict) -> tuple:
+    return (kind, record.get("agency_id"), str(record.get("decision_date") or ""), record.get("status"),
+            str(record.get("status_date") or ""))
+
+
+def _notice_ids(ds: Dataset) -> dict[tuple, str | None]:
+    """(kind, agency, decision date, status, status date) -> the one published notice with those
+    values (None when several share them: then no notice can be told apart)."""
+    index: dict[tuple, str | None] = {}
+    for notice in ds.withdrawals:
+        key = _notice_key(notice.get("kind"), notice)
+        index[key] = None if key in index else notice.get("id")
+    return index
+
+
 def withdrawal_timeliness(ds: Dataset, *, year: int | None = None, agency_id: str | None = None) -> Metric:
     """Withdrawn decisions (by the year of the 变更/撤销) taken down within 3 working days.
 
-    Listed through their published withdrawal notice, whose id is the decision's id.
+    Listed through their published withdrawal notice: the notice's id is the decision's id, but a
+    withdrawn decision's facts item carries no id (it is no longer published), so the notice is
+    found by its own public fields — agency, decision date, status and status date — when exactly
+    one notice has them.
     """
     metric = Metric()
+    notices = _notice_ids(ds)
     for kind, facts in (("penalties", ds.penalty_facts), ("permits", ds.permit_facts)):
         for fact in select(facts, year=year, agency_id=agency_id, date_key="status_date"):
             if fact.get("status") not in WITHDRAWN_STATUSES:
@@ -438,8 +463,9 @@ def withdrawal_timeliness(ds: Dataset, *, year: int | None = None, agency_id: st
                 metric.missing += 1
                 continue
             n = _workdays(changed, removed, metric)
-            metric.add(n <= WITHDRAWAL_LIMIT_WORKDAYS, ("withdrawals", fact.get("id")),
-                       ds.is_published("withdrawals", fact.get("id")), f"{fact['status']}后第{n}个工作日撤下")
+            notice = fact.get("id") or notices.get(_notice_key(_NOTICE_KIND[kind], fact))
+            metric.add(n <= WITHDRAWAL_LIMIT_WORKDAYS, ("withdrawals", notice),
+                       ds.is_published("withdrawals", notice), f"{fact['status']}后第{n}个工作日撤下")
     _sort(metric)
     return metric
 
