@@ -107,18 +107,18 @@ def _check(record: dict, where: str) -> None:
             raise PipelineError(f"{where}: 内部错误，记录中含内部字段 {key}")
 
 
-def write_if_changed(path: str, text: str) -> bool:
+def write_if_changed(path: str, text: str, exists: bool = True) -> bool:
+    """Write unless the file already holds exactly these bytes (its mtime then stays)."""
     data = text.encode("utf-8")
-    try:
-        with open(path, "rb") as fh:
-            if fh.read() == data:
-                return False
-    except FileNotFoundError:
-        pass
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as fh:
+    if exists:
+        try:
+            with open(path, "rb") as fh:
+                if fh.read() == data:
+                    return False
+        except FileNotFoundError:
+            pass
+    with open(path, "wb") as fh:  # content/ is ours alone; a torn file differs and is rewritten next run
         fh.write(data)
-    os.replace(tmp, path)
     return True
 
 
@@ -126,11 +126,13 @@ def write_folder(content_dir: str, folder: str, files: dict[str, object]) -> dic
     """Write `<name>.yaml` for each entry of files; delete the folder's other *.yaml files."""
     root = os.path.join(content_dir, folder)
     os.makedirs(root, exist_ok=True)
+    present = set(os.listdir(root))
     written = removed = 0
     for name in sorted(files):
-        written += write_if_changed(os.path.join(root, name + ".yaml"), dump(files[name]))
-    for name in sorted(os.listdir(root)):
-        if name.endswith((".yaml", ".yaml.tmp")) and name.rsplit(".yaml", 1)[0] not in files:
+        file_name = name + ".yaml"
+        written += write_if_changed(os.path.join(root, file_name), dump(files[name]), file_name in present)
+    for name in sorted(present):
+        if name.endswith(".yaml") and name[:-5] not in files:
             os.remove(os.path.join(root, name))
             removed += 1
     return {"files": len(files), "changed": written, "removed": removed}

@@ -170,9 +170,12 @@ def _build(states, report: Report, as_of: dt.date, progress: bool):
                                                             events_by_case, penalty_ids, out))),
         ("执法监督", lambda: rec.build_supervision(states["supervision"], out)),
     ]
-    for label, step in tqdm(steps, desc="脱敏与公开规则", unit="表", disable=not progress):
-        with _timed(report, "sanitise:" + label):
+    for label, step in tqdm(steps, desc="公开规则", unit="表", disable=not progress):
+        with _timed(report, "rules:" + label):
             step()
+    with _timed(report, "scrub"):
+        count = rec.resolve_scrubs(out)
+    log.info("自由文本脱敏：%d 段不同文本", count)
     return out, codes_input
 
 

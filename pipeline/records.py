@@ -72,6 +72,54 @@ def _scrub(text: str, keep: tuple[str, ...]) -> str | None:
     return sanitize.scrub_text(text, keep)
 
 
+class Pending:
+    """Free text waiting for sanitize.scrub_text. Builders leave these in records; resolve_scrubs()
+    scrubs every distinct (text, keep-list) once, on all cores, before anything is exported."""
+
+    __slots__ = ("text", "keep")
+
+    def __init__(self, text: str, keep: tuple[str, ...]):
+        self.text, self.keep = text, keep
+
+
+def _scrub_pair(pair: tuple[str, tuple[str, ...]]) -> str | None:
+    return sanitize.scrub_text(pair[0], pair[1])
+
+
+def _pending_slots(out: Output):
+    """(container, key, Pending) for every Pending in the records (top level and event lists)."""
+    for records in out.records.values():
+        for record in records:
+            for key, value in record.items():
+                if isinstance(value, Pending):
+                    yield record, key, value
+                elif isinstance(value, list):
+                    for item in value:
+                        if isinstance(item, dict):
+                            for k, v in item.items():
+                                if isinstance(v, Pending):
+                                    yield item, k, v
+
+
+def resolve_scrubs(out: Output, workers: int | None = None) -> int:
+    """Scrub all pending free text; returns how many distinct texts were scrubbed."""
+    import os
+    slots = list(_pending_slots(out))
+    pairs = sorted({(p.text, p.keep) for _, _, p in slots})
+    workers = workers or min(os.cpu_count() or 1, 4)
+    if workers > 1 and len(pairs) >= 2000:
+        import multiprocessing
+        sanitize.scrub_text("张三", ())  # load jieba once here; forked workers inherit it
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            results = pool.map(_scrub_pair, pairs, chunksize=max(50, len(pairs) // (workers * 8)))
+    else:
+        results = [_scrub(*pair) for pair in pairs]
+    done = dict(zip(pairs, results))
+    for container, key, pending in slots:
+        container[key] = done[(pending.text, pending.keep)]
+    return len(pairs)
+
+
 class Party:
     """How one party may appear: its display name and the free-text scrubber that goes with it."""
 
@@ -94,14 +142,14 @@ class Party:
     def public_legal_rep(self) -> str | None:
         return self.legal_rep if self.kind not in (NATURAL, INDIVIDUAL) else None
 
-    def scrub(self, text: str | None) -> str | None:
+    def scrub(self, text: str | None) -> Pending | None:
         if not text:
-            return text or None
+            return None
         if self.kind == NATURAL and self.raw and len(self.raw) >= 2:
             text = text.replace(self.raw, self.name)  # the party's own name, masked like elsewhere
         elif self.kind == INDIVIDUAL and self.name != self.raw:
             text = text.replace(self.raw, self.name)
-        return _scrub(text, self.keep)
+        return Pending(text, self.keep)
 
 
 class Citer:
@@ -236,7 +284,8 @@ def _fact(r: dict, pid: str | None, pub, money: bool) -> dict:
 def _withdrawal(kind: str, rid: str, r: dict, pub) -> dict:
     return {"id": rid, "kind": kind, "decision_no": r["decision_no"], "agency_id": r["agency_id"],
             "decision_date": iso(r["decision_date"]), "status": r.get("status") or "已撤销",
-            "status_date": iso(r.get("status_date")), "reason": r.get("withdraw_reason"),
+            "status_date": iso(r.get("status_date")),
+            "reason": Pending(r["withdraw_reason"], ()) if r.get("withdraw_reason") else None,
             "visible_until": iso(pub.notice_until)}
 
 
