@@ -77,7 +77,7 @@ _HAN_RE = re.compile(f"[{_HAN}]")
 # Between a role word and the name: colon, spaces, "为"/"系" as in "被告为张三".
 _ROLE_GAP_RE = re.compile(r"[\s:：]*(?:(?:为|系|是)[\s:：]*)?")
 # List separators after a name: 原告张三、李四和王五.
-_LIST_SEP_RE = re.compile(r"[\s]*(?:、|，|,|和|及|与|以及)[\s]*")
+_LIST_SEP_RE = re.compile(r"\s*(?:、|和|及|与|以及)\s*")
 
 # What may follow a name and therefore ends it (a name rarely contains these at that position).
 _NAME_STOP_WORDS = tuple(
@@ -86,7 +86,7 @@ _NAME_STOP_WORDS = tuple(
     "未经 取得 经营 销售 生产 使用 存在 身份 户籍 住 现 出生 年 因 与 等人 以 按 即 就 也 还 又 再 都 被 把".split()
 )
 
-# Function words that cannot be the first character of a given name (陈安于…, 应于本…).
+# Function words that cannot be the first character of a given name (陈亮于…, 应于本…).
 _FIRST_CHAR_STOPS = tuple("于 应 向 在 对 与 和 及 的 等 将 已 未 是 系 因 并 均 各 所 之 说 到 把 被 按 也 又 "
                           "支付 归还 给付 偿付 赔偿 返还 履行 共同 承担 负担".split())
 # Common words right after a role word that start with a surname character (当事人陈述申辩).
@@ -103,6 +103,7 @@ _ORG_SUFFIXES = tuple(sorted(
     "学校 大学 中学 小学 幼儿园 法院 检察院 人民法院 中心 工作室 经营部 门市部 营业部 服务部 商店 超市 "
     "酒店 宾馆 饭店 餐馆 餐厅 饭庄 市场 农场 林场 牧场 养殖场 加油站 旅行社 报社 厂 店 馆 社 院".split(),
     key=len, reverse=True))
+_ORG_RUN_RE = re.compile(f"[{_HAN}（）()·]{{1,40}}")
 _ORG_SUFFIX_RE = re.compile("|".join(map(re.escape, _ORG_SUFFIXES)))
 # Words that cannot occur inside an organisation name between the role word and its suffix.
 _ORG_BREAKERS = re.compile(
@@ -112,10 +113,17 @@ _ORG_BREAKERS = re.compile(
 # jieba flags that never occur inside an organisation name (prepositions, conjunctions, adverbs,
 # particles, pronouns, numerals).
 _ORG_BREAK_FLAGS = ("p", "c", "d", "u", "r", "m", "q")
+# Province-level names that start organisation names (and are tagged ns like some personal names).
+_PROVINCES = frozenset(
+    "北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 广东 海南 四川 "
+    "贵州 云南 陕西 甘肃 青海 台湾 内蒙古 广西 西藏 宁夏 新疆 香港 澳门 中国 中华".split()
+)
+# Words of regulation boilerplate that jieba's HMM takes for names.
+_HMM_NON_NAMES = frozenset("张挂 张贴 林木".split())
 # Single-character words after a name that make it a place name (李哥庄镇, 王家村).
 _PLACE_SUFFIX_TOKENS = frozenset("镇村乡庄屯堡寨街路巷区县市省湾岛港")
 # Verbs and function words after a role word veto a name only when they are common words (陈述,
-# 承认); rare ones (何来 in 何来福) are more likely the start of a name. jieba dictionary frequency.
+# 承认); rare ones (何来 in 何来旺) are more likely the start of a name. jieba dictionary frequency.
 _COMMON_WORD_FREQ = 500
 # Last characters that make a jieba `nr` token an ordinary word (安全法, 许可证, 高新区, 李哥庄).
 _NON_NAME_ENDINGS = frozenset("法证区庄村镇路街县市省局所院站厂店司会部处科队委办港湾岛楼号室馆条款项章类品费税剂器物料书表码场厅点线屯营堡寨沟湖")
@@ -222,13 +230,18 @@ def _word_freq(word: str) -> int:
     return jieba.dt.FREQ.get(word) or 0
 
 
+def _in_dictionary(word: str) -> bool:
+    """A word of jieba's dictionary (as opposed to an unknown word its HMM found)."""
+    return word in _posseg().dt.word_tag_tab
+
+
 def _org_span_at(text: str, start: int, tokens) -> int | None:
     """End of an organisation name starting at `start`, or None.
 
     The name is a Han run ending in an organisation suffix, at least four characters long (a person
     called 李园 is not a garden), with no verb, preposition or role word inside.
     """
-    m = re.compile(f"[{_HAN}（）()·]{{1,40}}").match(text, start)
+    m = _ORG_RUN_RE.match(text, start)
     if not m:
         return None
     run = m.group()
@@ -285,6 +298,8 @@ def _name_end_after_role(text: str, start: int, tokens, strict: bool = True) -> 
             return start + len(word)
         if _word_freq(word) >= _COMMON_WORD_FREQ:
             return None  # 陈述, 宁可, 王府: jieba's dictionary tags common words nr too
+    elif (flag == "ns" and word[-1] in "省市县区州盟旗") or flag == "nt" or word in _PROVINCES:
+        return None  # 被告宁夏…商贸有限公司, 被告青岛市…: an organisation named after a place
     elif not strict or (flag[:1] in "vpcdurqmft" and _word_freq(word) >= _COMMON_WORD_FREQ):
         return None  # 被告承认…, 员工宿舍: no name follows
     if not strict and not flag.startswith("nr"):
@@ -326,7 +341,7 @@ def _inside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
 
 
 def _role_name_spans(text: str, tokens, protected) -> list[tuple[int, int]]:
-    """Names following role words, including lists: 原告张三、李四与王五; 被告某某有限公司、万芳菲."""
+    """Names following role words, including lists: 原告张三、李四与王五; 被告某某有限公司、万丽."""
     spans = []
     for m in _ROLE_RE.finditer(text):
         if _inside(protected, m.start(), m.end()):
@@ -362,17 +377,20 @@ def _nr_spans(text: str, tokens, protected) -> list[tuple[int, int]]:
         if _ROLE_RE.search(word):
             continue  # jieba tags 申请人 nr
         prev = tokens[i - 1] if i else None
-        if (_word_freq(word) > 0 and prev and prev[1] == start and prev[2] not in _ROLE_SET
+        if (_in_dictionary(word) and prev and prev[1] == start and prev[2] not in _ROLE_SET
                 and prev[3][:1] in "nftmqvad"):
             continue  # a dictionary "name" glued to a word: 内付清, 支付迟延 — ordinary words
-        if len(word) == 1 and word in SINGLE_SURNAMES and i + 1 < len(tokens):
-            nxt = tokens[i + 1]
-            if len(nxt[2]) <= 2 and _HAN_RE.match(nxt[2]) and not nxt[3].startswith(_ORG_BREAK_FLAGS + ("v", "x")):
-                end, word = nxt[1], word + nxt[2]
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        if nxt and len(word) + len(nxt[2]) <= 3 and _HAN_RE.match(nxt[2]) \
+                and not nxt[3].startswith(_ORG_BREAK_FLAGS + ("v", "x")) \
+                and (len(word) == 1 and word in SINGLE_SURNAMES
+                     or len(nxt[2]) == 1 and (nxt[3].endswith("g") or nxt[3].startswith("nr"))):
+            # 赵/nr + 铁柱/n, 宋白/nr + 芷/g: jieba split the name
+            end, word = nxt[1], word + nxt[2]
         if not looks_like_person_name(word) or word[-1] in _NON_NAME_ENDINGS:
             continue
-        if _word_freq(word) >= _COMMON_WORD_FREQ:
-            continue  # 陈述, 王府, 宁可: common words the dictionary also tags nr
+        if (len(word) == 2 and _in_dictionary(word)) or word in _HMM_NON_NAMES:
+            continue  # two-character dictionary "names" are mostly words (张贴, 林木, 陈述, 卓越)
         if _inside(protected, start, end):
             continue
         # 王建国餐饮有限公司, 李哥庄镇: the "name" is part of an organisation or place name.
@@ -388,8 +406,10 @@ def _mask_names(text: str, party_names: Iterable[str]) -> str:
         return text
     protected = _party_spans(text, party_names, persons=False)
     tokens = _tokens(text)
-    spans = (_role_name_spans(text, tokens, protected) + _nr_spans(text, tokens, protected)
-             + _party_spans(text, party_names, persons=True))
+    spans = _role_name_spans(text, tokens, protected) + _nr_spans(text, tokens, protected)
+    # A name found once is masked wherever else it occurs (the later mention may lack a role word).
+    found = {text[s:e] for s, e in spans if e - s >= 2}
+    spans += _party_spans(text, list(found) + list(party_names), persons=True)
     return _replace_spans(text, _merge(spans), lambda s: mask_person_name(s))
 
 

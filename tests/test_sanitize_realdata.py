@@ -28,12 +28,22 @@ def scrubbed(rows):
 def test_no_natural_person_name_survives_in_duty(rows, scrubbed):
     persons = {r["iname"] for r in rows if r["sexy"] in ("1", "2") and len(r["iname"]) >= 2}
     assert len(persons) > 1000
+    # Legal representatives of the organisation rows are natural persons too.
+    persons |= {r["business_entity"] for r in rows if len(r["business_entity"]) == 3}
     text = "\n".join(scrubbed)
-    # A name may still occur as part of an organisation name (上海峰达… contains 海峰): allow that
-    # only where the occurrence is followed by more Han characters of a longer word.
-    leaked = [n for n in persons if re.search(re.escape(n) + r"(?![\u4e00-\u9fff])", text)
-              and re.search(r"(?<![\u4e00-\u9fff])" + re.escape(n), text)]
-    assert leaked == []
+    # A name may still occur inside an organisation name (上海海林实业有限公司 contains 海林): such an
+    # occurrence has a Han character before it and an organisation suffix soon after it.
+    org_tail = re.compile(r"[\u4e00-\u9fff（）()]{0,15}(?:公司|银行|分行|支行|厂|店|中心|合作社)")
+
+    def leaks(name):
+        for m in re.finditer(re.escape(name), text):
+            inside_org = m.start() > 0 and re.match(r"[\u4e00-\u9fff]", text[m.start() - 1]) \
+                and org_tail.match(text, m.end())
+            if not inside_org:
+                return True
+        return False
+
+    assert sorted(n for n in persons if leaks(n)) == []
 
 
 def test_each_party_name_masked_in_its_own_duty(rows, scrubbed):
