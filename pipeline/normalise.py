@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 
 from stdnum.cn import ric, uscc
 from stdnum.iso7064 import mod_11_2
@@ -98,9 +99,15 @@ def id_number_ok(text: str) -> bool:
     return bool(_ID18.match(value)) and ric.calc_check_digit(value) == value[-1]
 
 
+@lru_cache(maxsize=65536)
+def uscc_valid(value: str) -> bool:
+    # the same few issuing bodies' codes recur on every row of a decisions export
+    return uscc.is_valid(value)
+
+
 def parse_credit_code(text: str) -> str:
     value = _nfkc(text).upper().replace(" ", "")
-    if not uscc.is_valid(value):
+    if not uscc_valid(value):
         raise ValueError("统一社会信用代码无效（应为 18 位且校验位正确）")
     return value
 
@@ -186,7 +193,7 @@ def normalise_row(table: Table, cells: dict[str, str]) -> tuple[dict, list[Probl
                 problems.append(Problem(field.name, "身份证号码校验位错误"))
             record[field.key] = raw  # removed by drop_secrets() right after the minor check
             continue
-        if field.kind == CREDIT and not uscc.is_valid(_nfkc(raw).upper()) and looks_like_id_number(raw):
+        if field.kind == CREDIT and not uscc_valid(_nfkc(raw).upper()) and looks_like_id_number(raw):
             record[field.key] = None
             if (table.name, field.key) in _PARTY_CODE_FIELDS or field.key == "party_credit_code":
                 record["_person_code"] = True

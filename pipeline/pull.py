@@ -238,7 +238,8 @@ def pull(source: str, *, as_of: dt.date, content_dir: str = "content", report_pa
     report.exported = True
     for folder, s in stats.items():
         if s["changed"] or s["removed"]:
-            log.info("content/%s：%d 个文件，更新 %d，删除 %d", folder, s["files"], s["changed"], s["removed"])
+            log.info("%s：%d 个文件，更新 %d，删除 %d", os.path.join(content_dir, folder), s["files"], s["changed"],
+                     s["removed"])
     return _finish(report, report_path, started)
 
 

@@ -65,9 +65,9 @@ def rows_to_records(state: TableState, raw: RawTable, cmap: ColumnMap, *, as_of:
         state.records.append(record)
 
 
-def _content(record: dict) -> str:
+def _content(record: dict) -> tuple:
     # records of one table share their key order (pipeline.tables), so no sorting is needed
-    return repr([(k, v) for k, v in record.items() if k[0] != "_"])
+    return tuple(tuple(v) if isinstance(v, list) else v for k, v in record.items() if k[0] != "_")
 
 
 def _dup_key(table_name: str, record: dict) -> tuple:
@@ -75,7 +75,7 @@ def _dup_key(table_name: str, record: dict) -> tuple:
     credit code) can only collapse with an identical row, never conflict with another."""
     values = [record.get(k) for k in TABLES[table_name].key_fields]
     if any(v is None or v == "" for v in values):
-        return ("_incomplete", _content(record))
+        return ("_incomplete",) + _content(record)
     return tuple(normalise_identifier(v) if isinstance(v, str) else v for v in values)
 
 
@@ -91,10 +91,11 @@ def dedupe(state: TableState) -> None:
     for members in groups.values():
         distinct: dict[tuple, dict] = {}
         for record in members:
-            if _content(record) in distinct:
+            content = _content(record)
+            if content in distinct:
                 state.withheld["duplicate"] += 1
             else:
-                distinct[_content(record)] = record
+                distinct[content] = record
         variants = list(distinct.values())
         if len(variants) == 1 or state.name == "case_events":
             kept.extend(variants)
