@@ -57,6 +57,7 @@ class Case:
     filed: date
     major: bool
     town: str = ""
+    aside: str = ""             # extra personal data a case handler typed into 违法事实
     events: list[Event] = field(default_factory=list)
     case_no: str = ""           # numbered once all cases exist (see number_cases)
     decision_no: str = ""
@@ -97,7 +98,7 @@ class CaseFactory:
             major = procedure == "普通程序" and rng.random() < 0.12
         code = people.query_code(rng) if rng.random() < 0.5 else ""
         case = Case(code, f"{party.name}{matter.behaviour.text}案", body, matter, procedure, party, filed, major,
-                    town=rng.choice(pools.TOWNS))
+                    town=rng.choice(pools.TOWNS), aside=self._aside(party))
         outcome = "penalty" if procedure == "简易程序" or rng.random() < 0.93 else "none"
         if procedure == "简易程序":
             self._simple_timeline(case)
@@ -107,6 +108,18 @@ class CaseFactory:
         if decided and outcome == "penalty":
             case.penalty = self._penalty(case, decided, disclosed_after, end_date)
         return case
+
+    def _aside(self, party: people.Party) -> str:
+        rng = self.rng
+        roll = rng.random()
+        if roll < 0.08:
+            return f"本案系举报人{people.person_name(rng)}（联系电话{people.mobile(rng)}）举报。"
+        who = "当事人" if party.is_person else f"负责人{party.legal_rep}"
+        if roll < (0.25 if party.is_person else 0.11):
+            return f"{who}通过个人银行卡{people.bank_card(rng)}收取违法所得。"
+        if roll < (0.32 if party.is_person else 0.13):
+            return f"{who}持有旧版身份证（号码{people.legacy_id_number(rng)}）。"
+        return ""
 
     def _party(self, body: pools.Body, kind: str | None, procedure: str) -> people.Party:
         rng = self.rng
@@ -284,7 +297,7 @@ def facts_text(case: Case) -> str:
     elif pen and pen["fine"] >= 50_000:
         role = "经营者" if p.kind == "个体工商户" else "法定代表人"
         text += f"{role}{p.legal_rep}（电话{p.phone}）到场接受询问。"
-    return text
+    return text + case.aside
 
 
 def content_text(pen: dict) -> str:

@@ -135,6 +135,8 @@ def behaviours(law: Law) -> list[Behaviour]:
             context = clause.text + "".join(clause.items)
             if "前款" in clause.text or "前两款" in clause.text or not any(w in context for w in PENALTY_WORDS):
                 continue
+            if ("处分" in clause.text or "工作人员" in clause.text) and "罚款" not in clause.text:
+                continue      # sanctions on officials, not penalties on parties
             low, high = fine_range(context)
             if low is None:
                 low, high = fine_range(article.text)

@@ -61,6 +61,22 @@ def masked_id(rng: random.Random) -> str:
     return full[:10] + "****" + full[14:]
 
 
+def legacy_id_number(rng: random.Random) -> str:
+    """A 15-digit first-generation ID number (no check digit): area + yymmdd + sequence."""
+    full = id_number(rng)
+    return full[:6] + full[8:14] + full[14:17]
+
+
+def bank_card(rng: random.Random) -> str:
+    """A Luhn-valid 16-digit bank card number (synthetic, 62… UnionPay range)."""
+    body = "62" + "".join(rng.choice("0123456789") for _ in range(13))
+    total = 0
+    for i, ch in enumerate(reversed(body)):
+        d = int(ch) * (2 if i % 2 == 0 else 1)
+        total += d - 9 if d > 9 else d
+    return body + str((10 - total % 10) % 10)
+
+
 def mobile(rng: random.Random) -> str:
     return rng.choice(("13", "15", "17", "18", "19")) + f"{rng.randrange(10**9):09d}"
 

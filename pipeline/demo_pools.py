@@ -130,7 +130,7 @@ BODIES: tuple[Body, ...] = (
 
 # 事项类别 quotas per body (before per-body overrides); 行政处罚 comes from the laws themselves.
 CATEGORY_WEIGHTS = {
-    "行政许可": 10, "行政强制": 7, "行政征收": 2, "行政征用": 1, "行政检查": 14, "行政确认": 6,
+    "行政许可": 10, "行政强制": 7, "行政征收": 2, "行政征用": 1, "行政检查": 16, "行政确认": 6,
     "行政给付": 3, "行政裁决": 1, "行政奖励": 3, "其他行政权力": 5,
 }
 CATEGORY_CODES = {
