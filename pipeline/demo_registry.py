@@ -35,6 +35,10 @@ LIMITS = {  # 事项类别 -> (法定期限, 承诺期限)
     "行政强制": ("查封、扣押不超过30日", "30日"), "行政征收": ("按法定期限", "即办"),
     "行政检查": ("按检查计划", "按检查计划"),
 }
+# Who applies for which permit (by licence prefix, see demo_matters.PERMITS).
+PERMIT_INDUSTRY = {"JY": "market", "SC": "market", "LY": "market", "YC": "market", "GG": "service",
+                   "JG": "building", "XC": "building", "SG": "building", "PW": "industry", "QS": "industry",
+                   "TS": "industry", "XF": "service", "YS": "farm", "CF": "farm", "DF": "farm"}
 UNKNOWN_BODY = "胶州市城市管理局"   # a pre-reform name no current body has (bad reference rows)
 
 
@@ -124,7 +128,7 @@ def permit_rows(book: MatterBook, agencies: Agencies, rng: random.Random, count:
         decided = random_date(rng, year)
         roll = rng.random()
         party = (people.natural_person(rng) if roll < 0.05 and prefix in ("CF", "XC")
-                 else people.sole_trader(rng) if roll < 0.35 else people.company(rng, body.industry))
+                 else people.sole_trader(rng) if roll < 0.35 else people.company(rng, PERMIT_INDUSTRY[prefix]))
         person = party.is_person
         doc_no = numbering.next(body, "许", year)
         licence = f"{prefix}{pools.AREA_CODE}{year % 100:02d}-{len(rows) + 1:05d}"
