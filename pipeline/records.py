@@ -9,6 +9,7 @@ The dicts returned here have exactly the keys of docs/content-contract.md, in th
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -107,7 +108,8 @@ def resolve_scrubs(out: Output, workers: int | None = None) -> int:
     slots = list(_pending_slots(out))
     pairs = sorted({(p.text, p.keep) for _, _, p in slots})
     workers = workers or min(os.cpu_count() or 1, 4)
-    if workers > 1 and len(pairs) >= 2000:
+    # fork only from a single-threaded process: a lock held by another thread would stay held
+    if workers > 1 and len(pairs) >= 2000 and threading.active_count() == 1:
         import multiprocessing
         sanitize.scrub_text("张三", ())  # load jieba once here; forked workers inherit it
         with multiprocessing.get_context("fork").Pool(workers) as pool:
