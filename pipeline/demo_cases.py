@@ -21,7 +21,8 @@ AS_OF = date(2026, 11, 20)
 # Cases per year grow as the platform was adopted; recent years dominate, so a fair share of the
 # penalties is still inside its publication window on the demo as-of date.
 YEARS = {2017: 3, 2018: 4, 2019: 5, 2020: 6, 2021: 7, 2022: 9, 2023: 11, 2024: 14, 2025: 19, 2026: 17}
-SPRING_FESTIVAL_DECISION = date(2026, 2, 13)   # the Friday before the 2026 Spring Festival break
+SPRING_FESTIVAL_DECISION = date(2026, 2, 13)
+ORG_WORDS = ("单位", "企业", "公司", "机构", "经营者", "生产者", "销售者", "平台", "场所")  # not a natural person's act   # the Friday before the 2026 Spring Festival break
 
 
 def shift_years(d: date, years: int) -> date:
@@ -79,6 +80,7 @@ class Numbering:
 class CaseFactory:
     def __init__(self, book: MatterBook, officers: dict[str, list[tuple[str, str]]], rng: random.Random):
         self.book, self.officers, self.rng = book, officers, rng
+        self._personal: dict[str, list[Matter]] = {}
         self.bodies = [b for b in pools.BODIES if book.penalty_matters(b)]
         self.weights = [b.officers for b in self.bodies]
 
@@ -93,7 +95,7 @@ class CaseFactory:
             filed = random_date(rng, year)
         procedure = procedure or ("简易程序" if rng.random() < 0.15 else "普通程序")
         party = self._party(body, party_kind, procedure)
-        matter = rng.choice(self.book.penalty_matters(body))
+        matter = rng.choice(self._matters_for(body, party))
         if major is None:
             major = procedure == "普通程序" and rng.random() < 0.12
         code = people.query_code(rng) if rng.random() < 0.5 else ""
@@ -108,6 +110,16 @@ class CaseFactory:
         if decided and outcome == "penalty":
             case.penalty = self._penalty(case, decided, disclosed_after, end_date)
         return case
+
+    def _matters_for(self, body: pools.Body, party: people.Party) -> list[Matter]:
+        """Penalty matters of the body; for a natural person only behaviours a person can commit."""
+        matters = self.book.penalty_matters(body)
+        if not party.is_person:
+            return matters
+        key = body.name
+        if key not in self._personal:
+            self._personal[key] = [m for m in matters if not any(w in m.behaviour.text for w in ORG_WORDS)] or matters
+        return self._personal[key]
 
     def _aside(self, party: people.Party) -> str:
         rng = self.rng
