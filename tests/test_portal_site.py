@@ -34,7 +34,7 @@ def _records(content_dir: str, kind: str) -> list[dict]:
     out = []
     for name in sorted(os.listdir(folder)):
         with open(os.path.join(folder, name), encoding="utf-8") as fh:
-            out.append(yaml.safe_load(fh))
+            out.append(yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
     return out
 
 
