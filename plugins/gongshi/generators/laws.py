@@ -74,7 +74,8 @@ class LawGenerator(FamilyGenerator):
             self.write(writer, urls.path_for("law", law.id), "law.html", title=law.title,
                        breadcrumbs=crumbs, law=law, articles=[law.articles[n] for n in sorted(law.articles)],
                        headings=headings_before(law), citers=entry["articles"],
-                       counts=entry["counts"], shown_decisions=SHOWN_DECISIONS)
+                       counts=entry["counts"], shown_decisions=SHOWN_DECISIONS,
+                       agencies=self.store.by_id("agencies"))
 
 
 GENERATORS = [LawGenerator]
