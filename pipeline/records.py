@@ -298,6 +298,16 @@ def _count(state: TableState, pub) -> None:
         state.withheld[pub.reason or "withheld"] += 1
 
 
+def _decision_outcome(state: TableState, out: Output, kind: str, r: dict, pid: str, pub) -> bool:
+    """Count a penalty/permit, add its anonymous fact and any withdrawal notice; True if published."""
+    _count(state, pub)
+    out.facts.setdefault(f"{state.name}-{r['decision_date'].year}", []).append(
+        _fact(r, pid, pub, money=kind == "penalty"))
+    if pub.withdrawal_notice:
+        out.add("withdrawals", _withdrawal(kind, pid, r, pub))
+    return pub.published
+
+
 def build_penalties(state: TableState, cases: TableState, events_by_case, out: Output, *, as_of: date,
                     rules, cite: Citer) -> dict[str, str]:
     """Returns normalised decision number -> penalty id for the published penalties (case links)."""
@@ -314,11 +324,7 @@ def build_penalties(state: TableState, cases: TableState, events_by_case, out: O
                              status=r["status"], status_date=r["status_date"], end_date=r["end_date"],
                              secret=sanitize.is_secret(r["note"]), minor=r["_minor"], rules=rules)
         pid = ids.penalty_id(r["agency_credit_code"], r["decision_no"])
-        _count(state, pub)
-        out.facts.setdefault(f"penalties-{r['decision_date'].year}", []).append(_fact(r, pid, pub, True))
-        if pub.withdrawal_notice:
-            out.add("withdrawals", _withdrawal("penalty", pid, r, pub))
-        if not pub.published:
+        if not _decision_outcome(state, out, "penalty", r, pid, pub):
             continue
         party = Party(r["party_name"], r["party_kind"], r["legal_rep"])
         events = events_by_case.get(normalise_identifier(case["case_no"]), []) if case else []
@@ -352,11 +358,7 @@ def build_permits(state: TableState, out: Output, *, as_of: date, rules) -> None
                             current_status=r["current_status"], party_kind=r["party_kind"],
                             secret=sanitize.is_secret(r["note"]), minor=r["_minor"], as_of=as_of, rules=rules)
         pid = ids.permit_id(r["agency_credit_code"], r["decision_no"])
-        _count(state, pub)
-        out.facts.setdefault(f"permits-{r['decision_date'].year}", []).append(_fact(r, pid, pub, False))
-        if pub.withdrawal_notice:
-            out.add("withdrawals", _withdrawal("permit", pid, r, pub))
-        if not pub.published:
+        if not _decision_outcome(state, out, "permit", r, pid, pub):
             continue
         party = Party(r["party_name"], r["party_kind"], r["legal_rep"])
         out.add("permits", {

@@ -1,9 +1,12 @@
-"""A stand-in for pipeline.rules with the agreed signatures, so the pipeline's own mechanics
-(reading, duplicates, export, report) are tested apart from the publication policy, which
-tests/test_rules_* cover. End-to-end tests use the real module."""
+"""Helpers for the pipeline tests: a stand-in for pipeline.rules with the agreed signatures, so
+the pipeline's own mechanics (reading, duplicates, export, report) are tested apart from the
+publication policy (tests/test_rules_* cover that; end-to-end tests use the real module), and
+functions that read a whole content tree."""
 
 from __future__ import annotations
 
+import hashlib
+import os
 import sys
 import types
 from dataclasses import dataclass
@@ -50,3 +53,25 @@ def install(monkeypatch) -> None:
     module.penalty_status, module.permit_status = penalty_status, permit_status
     module.blacklist_status, module.Publication = blacklist_status, Publication
     monkeypatch.setitem(sys.modules, "pipeline.rules", module)
+
+
+def tree_hash(root) -> str:
+    """sha256 over every file's relative path and bytes, in sorted order."""
+    digest = hashlib.sha256()
+    for folder, dirs, files in sorted(os.walk(root)):
+        dirs.sort()
+        for name in sorted(files):
+            path = os.path.join(folder, name)
+            digest.update(os.path.relpath(path, root).encode() + b"\0")
+            with open(path, "rb") as fh:
+                digest.update(fh.read())
+    return digest.hexdigest()
+
+
+def texts(root):
+    """(path, text) of every file under root."""
+    for folder, _, files in os.walk(root):
+        for name in files:
+            path = os.path.join(folder, name)
+            with open(path, encoding="utf-8") as fh:
+                yield path, fh.read()

@@ -1,7 +1,6 @@
 """End to end with the real rules and sanitiser: the synthetic demo exports, and the real court
 list of dishonest debtors (read in place, never copied) as a blacklist-like source."""
 
-import hashlib
 import os
 import re
 import subprocess
@@ -12,6 +11,7 @@ import pytest
 import yaml
 
 from pipeline.pull import pull
+from pipeline_fakes import texts, tree_hash
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REALDATA = os.path.join(REPO, "..", "shared", "realdata", "court-dishonest-debtors-shanghai-sample.csv")
@@ -22,26 +22,6 @@ def _require_rules():
     import pipeline.rules as rules
     if not hasattr(rules, "penalty_status"):
         pytest.skip("pipeline/rules.py (publication rules) is not in the tree yet")
-
-
-def _tree_hash(root) -> str:
-    digest = hashlib.sha256()
-    for folder, dirs, files in sorted(os.walk(root)):
-        dirs.sort()
-        for name in sorted(files):
-            path = os.path.join(folder, name)
-            digest.update(os.path.relpath(path, root).encode() + b"\0")
-            with open(path, "rb") as fh:
-                digest.update(fh.read())
-    return digest.hexdigest()
-
-
-def _texts(root):
-    for folder, _, files in os.walk(root):
-        for name in files:
-            path = os.path.join(folder, name)
-            with open(path, encoding="utf-8") as fh:
-                yield path, fh.read()
 
 
 def _check_arithmetic(report):
@@ -89,7 +69,7 @@ def test_demo_pull_is_deterministic(demo_exports, demo_pull, tmp_path):
     _, root = demo_pull
     pull(str(demo_exports), as_of=DEMO_AS_OF, content_dir=str(tmp_path / "content"),
          codes_path=str(tmp_path / "codes.csv"), progress=False)
-    assert _tree_hash(tmp_path / "content") == _tree_hash(root / "content")
+    assert tree_hash(tmp_path / "content") == tree_hash(root / "content")
     assert (tmp_path / "codes.csv").read_bytes() == (root / "codes.csv").read_bytes()
 
 
@@ -98,7 +78,7 @@ def test_demo_content_has_no_query_codes_or_personal_data(demo_pull):
     codes = [line.split(",", 1)[1] for line in (root / "codes.csv").read_text(encoding="utf-8").splitlines()[1:]]
     assert codes
     sample = set(codes[:: max(1, len(codes) // 200)])
-    for path, text in _texts(root / "content"):
+    for path, text in texts(root / "content"):
         assert not any(code in text for code in sample), path
     try:
         from pipeline.leakgate import scan_tree
@@ -210,7 +190,7 @@ def test_realdata_leaks_no_person_id_or_third_party(which, request):
     # Names that are public in their own right: organisation names and their legal representatives
     # (domain §7 lists 法定代表人 by name). A debtor who shares such a name is not a leak.
     public = {r["iname"] for r in orgs} | {r["business_entity"] for r in orgs}
-    text = "\n".join(t for _, t in _texts(content))
+    text = "\n".join(t for _, t in texts(content))
     assert text, "something was written"
     for r in persons:
         name = r["iname"].strip()

@@ -2,7 +2,6 @@
 determinism, stale files, strict mode and the command line. Publication policy is faked here
 (tests/pipeline_fakes.py); tests/test_pipeline_e2e.py runs the real rules."""
 
-import hashlib
 import os
 import shutil
 from datetime import date
@@ -42,20 +41,8 @@ def _pull(exports, tmp_path, name="content", **kw):
     return report, content
 
 
-def _tree_hash(root) -> str:
-    digest = hashlib.sha256()
-    for folder, dirs, files in sorted(os.walk(root)):
-        dirs.sort()
-        for name in sorted(files):
-            path = os.path.join(folder, name)
-            digest.update(os.path.relpath(path, root).encode())
-            digest.update(open(path, "rb").read())
-    return digest.hexdigest()
-
-
 def _all_text(root) -> str:
-    return "\n".join(open(os.path.join(f, n), encoding="utf-8").read()
-                     for f, _, files in os.walk(root) for n in files)
+    return "\n".join(text for _, text in pipeline_fakes.texts(root))
 
 
 def test_report_accounts_for_every_row(exports, tmp_path):
@@ -152,7 +139,7 @@ def test_codes_file_outside_content(exports, tmp_path):
 def test_deterministic_and_unchanged_files_untouched(exports, tmp_path):
     _, a = _pull(exports, tmp_path, "a")
     _, b = _pull(exports, tmp_path, "b")
-    assert _tree_hash(a) == _tree_hash(b)
+    assert pipeline_fakes.tree_hash(a) == pipeline_fakes.tree_hash(b)
     before = {p: p.stat().st_mtime_ns for p in a.rglob("*.yaml")}
     _pull(exports, tmp_path, "a")
     assert {p: p.stat().st_mtime_ns for p in a.rglob("*.yaml")} == before
