@@ -96,6 +96,8 @@ def _read_all(spec, states, report: Report, as_of: dt.date, progress: bool) -> l
         if cmap.unknown:
             report.unknown_columns[base] = cmap.unknown
             log.warning("%s：%d 个列未识别，未使用（%s）", base, len(cmap.unknown), "、".join(cmap.unknown))
+        for name in cmap.unmatched:
+            report.warnings.append(f"{base}：来源配置 columns 中的列“{name}”在文件表头中不存在")
         before = len(states[src.table].quarantined)
         rows_to_records(states[src.table], raw, cmap, as_of=as_of, is_minor=is_minor)
         bad = len(states[src.table].quarantined) - before

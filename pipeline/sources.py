@@ -120,6 +120,7 @@ class ColumnMap:
     by_index: list[tuple[int, str]]   # (column index in the file, English field key)
     unknown: list[str]                # headers neither mapped nor known: reported, never used
     constants: dict[str, str]         # English key -> value from the source's `values:`
+    unmatched: list[str] = field(default_factory=list)  # `columns:` entries naming no header
 
 
 def map_columns(source: Source, header: list[str]) -> ColumnMap:
@@ -134,8 +135,7 @@ def map_columns(source: Source, header: list[str]) -> ColumnMap:
         target = mapping.get(normalise_header(name))
         field = table.field_for(target) if target else table.field_for(name)
         if field is None:
-            if name:
-                unknown.append(name)
+            unknown.append(name or f"（第{i + 1}列，无表头）")
             continue
         if field.key in seen:
             raise PipelineError(f"{source.path}: 列“{seen[field.key]}”和“{name}”都对应字段“{field.name}”，"
@@ -153,4 +153,6 @@ def map_columns(source: Source, header: list[str]) -> ColumnMap:
         if field.key not in seen and field.key not in constants:
             raise PipelineError(f"{source.path}: 缺少必填列“{field.name}”（表 {source.table}）；"
                                 f"表头为：{'、'.join(h for h in header if h)}")
-    return ColumnMap(by_index, unknown, constants)
+    headers = {normalise_header(h) for h in header}
+    unmatched = [k for k in source.columns if normalise_header(k) not in headers]
+    return ColumnMap(by_index, unknown, constants, unmatched)

@@ -140,11 +140,13 @@ def test_column_mapping_and_constant_values():
                  columns={"iname": "主体名称", "code_num": "统一社会信用代码", "duty": "列入事由",
                           "court": "认定部门", "gist_id": "认定依据", "case_code": "认定文书号",
                           "reg_date": "列入日期"},
-                 values={"领域": "其他", "状态": "列入", "有效期至": "2030-12-31"})
-    cmap = map_columns(src, ["iname", "code_num", "duty", "court", "gist_id", "case_code", "reg_date", "age"])
-    assert dict(cmap.by_index)[0] == "name"
-    assert cmap.unknown == ["age"]
-    assert cmap.constants == {"area": "其他", "status": "列入", "expires": "2030-12-31"}
+                 values={"领域": "其他", "状态": "列入", "有效期至": "2030-12-31", "列入日期": "2020-01-01"})
+    cmap = map_columns(src, ["", "iname", "code_num", "duty", "court", "gist_id", "case_code", "age"])
+    assert dict(cmap.by_index)[1] == "name"
+    assert cmap.unknown == ["（第1列，无表头）", "age"]
+    assert cmap.unmatched == ["reg_date"]  # a mapping naming no header is reported too
+    assert cmap.constants == {"area": "其他", "status": "列入", "expires": "2030-12-31",
+                              "listed_date": "2020-01-01"}
 
 
 def test_two_columns_for_one_field_is_an_error():
