@@ -26,7 +26,7 @@ INFO_END = "<!-- INFO END -->"
 SKIP_FILES = {"README.md"}
 
 _NUM = f"[{NUMERAL_CHARS}0-9０-９]+"
-ARTICLE_RE = re.compile(rf"^(第({_NUM})条)[ \t\u3000]+(.*)$", re.S)
+ARTICLE_RE = re.compile(rf"^(第({_NUM})条)(?:[ \t\u3000]+(.*))?$", re.S)
 HEADING_RE = re.compile(rf"^(第{_NUM}[编分章节])[ \t\u3000]*(.*)$")
 ITEM_RE = re.compile(rf"^[（(]({_NUM})[）)]")
 # version date in the file name: 食品安全法(2021-04-29).md
@@ -165,7 +165,8 @@ def parse_law_text(text: str, file_name: str = "") -> Law | None:
         m = ARTICLE_RE.match(ln)
         if m:
             number = cn_to_int(m.group(2))
-            current = Article(number, m.group(1), [m.group(3).strip()],
+            first = (m.group(3) or "").strip()    # a bare "第五条" line: the text follows below
+            current = Article(number, m.group(1), [first] if first else [],
                               chapter.heading if chapter else "",
                               section.heading if section else "")
             # first occurrence wins: a duplicate number would be a source error, not a new article

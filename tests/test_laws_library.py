@@ -88,3 +88,11 @@ def test_parse_without_info_marker_or_chapters():
     assert law.articles[1].clauses()[0].items == ["（一）甲；", "（二）乙。"]
     assert law.articles[2].paragraphs == ["第二条正文。", "第二款。"]
     assert parse_law_text("# 说明\n\n没有条文。", "x.md") is None
+
+
+def test_article_label_on_its_own_line():
+    text = "# 测试办法\n<!-- INFO END -->\n## 第一章 总　则\n第一条\n\n正文在下一段。\n\n第二条　全角空格。\n"
+    law = parse_law_text(text, "测试办法.md")
+    assert law.articles[1].paragraphs == ["正文在下一段。"]
+    assert law.articles[2].paragraphs == ["全角空格。"]
+    assert law.chapters[0].title == "总则" and law.articles[2].chapter == "第一章 总则"
