@@ -38,6 +38,8 @@ def _generator_classes(pelican_obj):
         module = importlib.import_module(f"{__name__}.{name}")
         classes.extend(module.GENERATORS)
     jinja_helpers.NAV[:] = sorted({cls.nav for cls in classes if getattr(cls, "nav", None)})
+    jinja_helpers.FAMILIES.clear()
+    jinja_helpers.FAMILIES.update(getattr(cls, "family", "") for cls in classes)
     return classes
 
 

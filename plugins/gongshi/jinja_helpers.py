@@ -5,6 +5,7 @@ Globals every template can use:
   site_meta        content/site.yaml as a dict (as_of, demo, counts, sources …)
   as_of, build_id  the data date and the short hash of the content tree + as_of
   nav_links        [(kind, label)] of the page families this build actually renders
+  has_family(name) whether a family (generator `family` attribute) is rendered in this build
   citation_url(c)  URL of a parsed citation's article (or law) page, None when it cannot link
 Filters: zh_date ('2024-03-05' -> '2024年3月5日'), zh_month ('2024-03' -> '2024年3月'),
   yuan (2000 -> '2,000'), or_dash (None/'' -> '—').
@@ -79,6 +80,8 @@ class CitationLinker:
 
 #: (order, kind, label) of every family whose generator registered a nav entry; set by __init__.
 NAV: list[tuple[int, str, str]] = []
+#: `family` names of every generator this build runs; set by __init__.
+FAMILIES: set[str] = set()
 
 
 def install(env, settings, store) -> None:
@@ -92,3 +95,4 @@ def install(env, settings, store) -> None:
     env.globals.setdefault("url", urls.url_for)
     env.globals.setdefault("citation_url", CitationLinker(store))
     env.globals.setdefault("nav_links", [(kind, label) for _, kind, label in sorted(NAV)])
+    env.globals.setdefault("has_family", FAMILIES.__contains__)

@@ -18,6 +18,7 @@ class HomeGenerator(FamilyGenerator):
             ("权责事项", len(store.records("matters")), "matters"),
             ("公示中的行政处罚", len(store.records("penalties")), "penalties"),
             ("公示中的行政许可", len(store.records("permits")), "permits"),
+            ("收录的法律法规", len(store.library.laws), "laws"),
         ]
         self.write(writer, "index.html", "home.html", title=self.settings["SITENAME"],
                    counts=counts,
