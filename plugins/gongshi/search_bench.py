@@ -208,6 +208,96 @@ def print_pagefind(ref: dict) -> None:
     if "error" in ref:
         print(f"pagefind reference: {ref['error']}")
         return
+    for r in ref["queries"]:
+        overlap = f"{r['overlap']:.0%}" if r["overlap"] is not None else "-"
+        print(f"  pagefind {r['query'][:24]:<24} {r['files']:>3} files {_kb(r['transfer']):>10}"
+              f"  {r['count']:>5} hits  top-10 overlap {overlap}")
     print(f"pagefind reference: index {_kb(ref['index_bytes'])} on disk; first search data "
           f"median {_kb(ref['transfer']['median'])}, max {_kb(ref['transfer']['max'])}; "
           f"top-10 overlap with ours: median {ref['overlap']['median']:.0%}")
+
+
+# ---- Pagefind, as the reference --------------------------------------------------------------
+
+# Record pages only (the same set our index links to), not listings or the search page itself.
+PAGEFIND_GLOB = ("{agencies/*,matters/*,laws/*,procedures/*,penalties/*,permits/*,blacklist/*,"
+                 "catalogue/agency/*}/index.html")
+PAGEFIND_HARNESS = """<!DOCTYPE html><meta charset="utf-8"><title>pagefind bench</title>
+<script type="module" src="/bench.js"></script><div id="out"></div>"""
+PAGEFIND_JS = """
+const q = new URLSearchParams(location.search).get('q');
+const pagefind = await import('/pagefind/pagefind.js');
+await pagefind.init();
+const t0 = performance.now();
+const search = await pagefind.search(q);
+const data = await Promise.all(search.results.slice(0, 10).map(r => r.data()));
+const out = document.getElementById('out');
+out.dataset.ms = (performance.now() - t0).toFixed(1);
+out.dataset.count = search.results.length;
+out.dataset.urls = JSON.stringify(data.map(d => d.url));
+out.dataset.state = 'done';
+"""
+
+
+def _path_only(url: str) -> str:
+    path = urlsplit(url).path
+    return path if path.endswith("/") else path.rsplit("/", 1)[0] + "/"
+
+
+def _overlap(ours: list[str], theirs: list[str]) -> float | None:
+    a = [_path_only(u) for u in ours[:10]]
+    b = {_path_only(u) for u in theirs[:10]}
+    return (sum(1 for u in dict.fromkeys(a) if u in b) / len(dict.fromkeys(a))) if a else None
+
+
+def pagefind_reference(output_dir: str, queries: list[str], ours: dict[str, list[str]]) -> dict:
+    """Build Pagefind (extended: segments Chinese) over the same output's record pages into a
+    temp folder, run the same queries in Chromium, and compare the top-10 page lists."""
+    import subprocess
+    import sys
+    import tempfile
+
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp:
+        bundle = os.path.join(tmp, "pagefind")
+        proc = subprocess.run([sys.executable, "-m", "pagefind", "--site", output_dir,
+                               "--output-path", bundle, "--root-selector", "main",
+                               "--glob", PAGEFIND_GLOB, "--silent"],
+                              capture_output=True, text=True, timeout=1800)
+        if proc.returncode != 0:
+            return {"error": f"pagefind failed: {proc.stderr.strip()[:300]}"}
+        for name, text in (("index.html", PAGEFIND_HARNESS), ("bench.js", PAGEFIND_JS)):
+            with open(os.path.join(tmp, name), "w", encoding="utf-8") as fh:
+                fh.write(text)
+        index_bytes = sum(os.path.getsize(os.path.join(d, f))
+                          for d, _, files in os.walk(bundle) for f in files)
+        runs = []
+        with serve(tmp) as base, sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--disable-dev-shm-usage"])
+            try:
+                for q in queries:
+                    context = browser.new_context()
+                    page = context.new_page()
+                    fetched: list[str] = []
+                    page.on("requestfinished", lambda r: fetched.append(urlsplit(r.url).path))
+                    page.goto(f"{base}/?q={quote(q)}")
+                    page.wait_for_selector("#out[data-state=done]", state="attached", timeout=60000)
+                    files = sorted({f for f in fetched if f.startswith("/pagefind/")})
+                    # Pagefind's index and fragment files are gzipped already: count the smaller
+                    transfer = sum(min(os.path.getsize(os.path.join(tmp, f.lstrip("/"))),
+                                       _gz(os.path.join(tmp, f.lstrip("/")))) for f in files)
+                    urls = json.loads(page.get_attribute("#out", "data-urls"))
+                    runs.append({"query": q, "transfer": transfer, "files": len(files),
+                                 "count": int(page.get_attribute("#out", "data-count")),
+                                 "ms": float(page.get_attribute("#out", "data-ms")),
+                                 "top": urls, "overlap": _overlap(ours.get(q, []), urls)})
+                    context.close()
+            finally:
+                browser.close()
+    transfers = [r["transfer"] for r in runs]
+    overlaps = [r["overlap"] for r in runs if r["overlap"] is not None]
+    return {"index_bytes": index_bytes, "queries": runs,
+            "transfer": {"median": statistics.median(transfers), "max": max(transfers)},
+            "overlap": {"median": statistics.median(overlaps) if overlaps else 0.0,
+                        "mean": statistics.mean(overlaps) if overlaps else 0.0}}

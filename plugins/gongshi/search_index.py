@@ -102,17 +102,17 @@ def split_index(serialised: dict, shards: int) -> list[dict]:
     parts = [{"version": serialised["version"], "fields": serialised["fields"],
               "fieldVectors": [], "invertedIndex": [], "pipeline": serialised["pipeline"]}
              for _ in range(shards)]
-    shard_of_index = {}
+    shard_of_index = [0] * len(serialised["invertedIndex"])
     for term, posting in serialised["invertedIndex"]:
         s = search_tokens.term_shard(term, shards)
         shard_of_index[posting["_index"]] = s
         parts[s]["invertedIndex"].append([term, posting])
     for field_ref, vector in serialised["fieldVectors"]:
         pieces = defaultdict(list)
-        for i in range(0, len(vector), 2):
-            pieces[shard_of_index[vector[i]]].extend(vector[i:i + 2])
-        for s, piece in sorted(pieces.items()):
-            parts[s]["fieldVectors"].append([field_ref, piece])
+        for index, score in zip(vector[0::2], vector[1::2]):
+            pieces[shard_of_index[index]] += (index, score)
+        for s in sorted(pieces):
+            parts[s]["fieldVectors"].append([field_ref, pieces[s]])
     return parts
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import unicodedata
 from bisect import bisect_right
+from functools import lru_cache
 from dataclasses import dataclass
 
 from lunr.pipeline import Pipeline
@@ -64,6 +65,7 @@ def _in(ranges, starts, cp: int) -> bool:
     return i >= 0 and cp <= ranges[i][1]
 
 
+@lru_cache(maxsize=None)
 def char_class(ch: str) -> str:
     cp = ord(ch)
     if _in(HAN_RANGES, _HAN_STARTS, cp):
@@ -73,6 +75,7 @@ def char_class(ch: str) -> str:
     return SEP
 
 
+@lru_cache(maxsize=None)
 def normalise_char(ch: str) -> str:
     """NFKC + lower case + bracket map of one character (may give 0..n characters)."""
     text = unicodedata.normalize("NFKC", ch).lower()
@@ -86,12 +89,17 @@ class Term:
     length: int  # code points of the original string it covers
 
 
+@lru_cache(maxsize=None)
+def _classified(ch: str) -> tuple[tuple[str, str], ...]:
+    """(normalised char, class) pairs of one source character (cached: index builds are hot)."""
+    return tuple((norm, char_class(norm)) for norm in normalise_char(ch))
+
+
 def _runs(text: str):
     """Yield (class, [(normalised char, original offset), ...]) for each run of one class."""
     kind, run = None, []
     for offset, ch in enumerate(text):
-        for norm in normalise_char(ch):
-            cls = char_class(norm)
+        for norm, cls in _classified(ch):
             if cls != kind and run:
                 yield kind, run
                 run = []

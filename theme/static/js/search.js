@@ -14,7 +14,7 @@
 (function () {
   'use strict';
 
-  var PER_GROUP = 5, PAGE = 20, MAX_TERMS = 16, SNIPPET = 120;
+  var PER_GROUP = 3, PAGE = 20, MAX_TERMS = 8, SNIPPET = 120;
   var app = document.getElementById('search-app');
   if (!app || !window.lunr || !window.GongshiTokens) { return; }
 
@@ -79,7 +79,7 @@
         runs.push(run);
       }
     });
-    var count = 0, qchars = Array.from(q);
+    var budget = MAX_TERMS, qchars = Array.from(q);
     runs = runs.filter(function (r) {
       var cover = [], coveredTo = r.start;
       r.terms.forEach(function (t) {
@@ -87,13 +87,18 @@
       });
       var last = r.terms[r.terms.length - 1];
       if (coveredTo < r.end && cover.indexOf(last) < 0) { cover.push(last); }
+      // a long query keeps its first MAX_TERMS terms: already very selective, and each term
+      // may cost one shard download
+      cover = cover.slice(0, Math.max(0, budget));
+      budget -= cover.length;
+      if (!cover.length) { return false; }
+      var end = cover.reduce(function (e, t) { return Math.max(e, t.start + t.length); }, r.start);
       r.cover = cover.map(function (t) { return { text: t.text, rel: t.start - r.start }; });
       r.chars = [];
-      qchars.slice(r.start, r.end).forEach(function (ch) {
+      qchars.slice(r.start, end).forEach(function (ch) {
         Array.from(tok.normaliseChar(ch)).forEach(function (c) { r.chars.push(c); });
       });
-      count += cover.length;
-      return count <= MAX_TERMS;
+      return true;
     });
     var unique = {};
     runs.forEach(function (r) { r.cover.forEach(function (c) { unique[c.text] = true; }); });
