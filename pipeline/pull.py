@@ -176,7 +176,7 @@ def _build(states, report: Report, as_of: dt.date, progress: bool):
         with _timed(report, "rules:" + label):
             step()
     with _timed(report, "scrub"):
-        count = rec.resolve_scrubs(out)
+        count = rec.resolve_scrubs(out, progress=progress)
     log.info("自由文本脱敏：%d 段不同文本", count)
     return out, codes_input
 

@@ -102,20 +102,32 @@ def _pending_slots(out: Output):
                                     yield item, k, v
 
 
-def resolve_scrubs(out: Output, workers: int | None = None) -> int:
+def resolve_scrubs(out: Output, workers: int | None = None, progress: bool = False) -> int:
     """Scrub all pending free text; returns how many distinct texts were scrubbed."""
     import os
+
+    from tqdm import tqdm
+
     slots = list(_pending_slots(out))
     pairs = sorted({(p.text, p.keep) for _, _, p in slots})
     workers = workers or min(os.cpu_count() or 1, 4)
+    bar = tqdm(total=len(pairs), desc="自由文本脱敏", unit="段", disable=not progress)
     # fork only from a single-threaded process: a lock held by another thread would stay held
     if workers > 1 and len(pairs) >= 2000 and threading.active_count() == 1:
         import multiprocessing
         sanitize.scrub_text("张三", ())  # load jieba once here; forked workers inherit it
+        chunk = max(50, len(pairs) // (workers * 8))
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            results = pool.map(_scrub_pair, pairs, chunksize=max(50, len(pairs) // (workers * 8)))
+            results = []
+            for result in pool.imap(_scrub_pair, pairs, chunksize=chunk):
+                results.append(result)
+                bar.update()
     else:
-        results = [_scrub(*pair) for pair in pairs]
+        results = []
+        for pair in pairs:
+            results.append(_scrub(*pair))
+            bar.update()
+    bar.close()
     done = dict(zip(pairs, results))
     for container, key, pending in slots:
         container[key] = done[(pending.text, pending.keep)]
