@@ -175,3 +175,18 @@ def test_render_is_deterministic(tmp_path):
     second = render_tree(FIXTURE_CONTENT, str(tmp_path / "two"), PORTAL_FAMILIES)
     for rel in html_files(first):
         assert filecmp.cmp(os.path.join(first, rel), os.path.join(second, rel), shallow=False), rel
+
+
+@pytest.mark.parametrize("kind", ["penalties", "permits", "withdrawals"])
+def test_listing_pages_match_record_count(site, kind):
+    import math
+
+    n = len(_records(site.content_dir, kind))
+    pages_dir = os.path.join(site.output_dir, kind, "page")
+    extra = len(os.listdir(pages_dir)) if os.path.isdir(pages_dir) else 0
+    assert 1 + extra == max(1, math.ceil(n / 50))
+    listed = 0
+    for p in range(1, 2 + extra):
+        rel = [kind, "index.html"] if p == 1 else [kind, "page", str(p), "index.html"]
+        listed += len(re.findall(rf'href="/{kind}/[a-z0-9-]+/"', _read(os.path.join(site.output_dir, *rel))))
+    assert listed == n
