@@ -37,7 +37,7 @@ HELP = ("Publish: pull + render with publishconf.py + leak gate + link check, th
         "release atomically (DIR/current); any failure leaves the live site untouched.")
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Inputs besides content/ that shape the rendered site: a change in them must give a new build id.
-CODE_INPUTS = ("theme", "plugins", "pelicanconf.py", "publishconf.py", "pipeline/render.py")
+CODE_INPUTS = ("theme", "plugins", "pipeline", "pelicanconf.py", "publishconf.py")
 EXIT_FAILED, EXIT_BUSY = 1, 75  # 75 = EX_TEMPFAIL: cron/systemd may simply retry later
 
 
@@ -85,24 +85,37 @@ def today_in_china() -> dt.date:
 
 
 # -- small pieces --------------------------------------------------------------------------------
-def _hash_path(digest, path: str) -> None:
-    if os.path.isdir(path):
-        digest.update(tree_digest(path).encode())
-    elif os.path.isfile(path):
+def _source_files(path: str) -> list[str]:
+    """Files under `path` that shape the output: no byte-code caches (they appear as we run)."""
+    if os.path.isfile(path):
+        return [path]
+    found = []
+    for folder, dirs, files in os.walk(path):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        found.extend(os.path.join(folder, n) for n in sorted(files) if not n.endswith(".pyc"))
+    return found
+
+
+def _hash_files(digest, files: list[tuple[str, str]]) -> None:
+    """(label, path) pairs: labels, not temp paths, so the id does not depend on where we ran."""
+    for label, path in files:
+        digest.update(label.encode() + b"\0")
         with open(path, "rb") as fh:
             digest.update(hashlib.file_digest(fh, "sha256").digest())
-    else:
-        digest.update(b"-")
 
 
 def make_build_id(content_dir: str, as_of: dt.date, *, codes_path: str | None,
                   settings_file: str) -> str:
     """`YYYYMMDD-<12 hex>` from everything the site is rendered from: same input → same id."""
     digest = hashlib.sha256(as_of.isoformat().encode())
-    for path in [content_dir, codes_path or "", settings_file, os.environ.get("GONGSHI_LAWS_DIR", "")]:
-        _hash_path(digest, path)
-    for rel in CODE_INPUTS:
-        _hash_path(digest, os.path.join(REPO_ROOT, rel))
+    digest.update(tree_digest(content_dir).encode())
+    laws = os.environ.get("GONGSHI_LAWS_DIR") or os.path.join(REPO_ROOT, "..", "shared", "laws")
+    files = [(os.path.relpath(p, REPO_ROOT), p)
+             for rel in CODE_INPUTS for p in _source_files(os.path.join(REPO_ROOT, rel))]
+    files += [(os.path.relpath(p, laws), p) for p in _source_files(laws)] if os.path.isdir(laws) else []
+    files += [(label, p) for label, p in (("settings", settings_file), ("codes", codes_path))
+              if p and os.path.isfile(p)]
+    _hash_files(digest, files)
     digest.update(os.environ.get("GONGSHI_SITEURL", "").encode())
     return f"{as_of:%Y%m%d}-{digest.hexdigest()[:12]}"
 
@@ -249,20 +262,14 @@ def _run(source, store: ReleaseStore, work: str, state: dict, *, as_of, keep, ma
     with _step("计算版本号", log, seconds):
         build_id = make_build_id(content, as_of, codes_path=codes, settings_file=settings_file)
     state["build_id"] = build_id
-    tmp = state["tmp"] = store.tmp_path(build_id)
-    with _step("生成网站（publishconf.py）", log, seconds):
-        steps.render(content, tmp, settings_file=settings_file, codes_path=codes)
-    with _step("泄露检查（output）", log, seconds):
-        leak_gate(steps.scan, {"output": tmp})
-    with _step("链接检查", log, seconds):
-        link_gate(steps.links, tmp)
-    with _step("预压缩", log, seconds):
-        precompress(tmp, progress=progress)
-    with _step("安装发布版本", log, seconds):
-        reused = store.install(build_id, tmp)
-        state["tmp"] = None
-        if not os.path.isdir(store.content_path(build_id)):
-            shutil.copytree(content, store.content_path(build_id))
+    reused = store.is_intact(build_id)
+    if reused:  # same input, date and code: that release was rendered and checked already
+        log(f"版本 {build_id} 已存在且完整，直接切换")
+    else:
+        _render_and_check(store, build_id, content, codes, state, settings_file=settings_file,
+                          progress=progress, steps=steps, log=log, seconds=seconds)
+    if not os.path.isdir(store.content_path(build_id)):
+        shutil.copytree(content, store.content_path(build_id))
     with _step("变更摘要与发布报告", log, seconds):
         live = store.current_id()
         old = store.content_path(live) if live else None
@@ -280,9 +287,25 @@ def _run(source, store: ReleaseStore, work: str, state: dict, *, as_of, keep, ma
     if removed:
         log(f"已删除旧版本：{', '.join(removed)}")
     log(changes.format_text())
-    log(f"已发布 {build_id}{'（版本已存在，直接切换）' if reused else ''}；发布报告：{report_path}")
+    log(f"已发布 {build_id}；发布报告：{report_path}")
     return PublishResult(build_id, store.path(build_id), reused, changes, report_path,
                          state["quarantine"], seconds)
+
+
+def _render_and_check(store: ReleaseStore, build_id: str, content: str, codes: str, state: dict,
+                      *, settings_file, progress, steps: Steps, log, seconds) -> None:
+    tmp = state["tmp"] = store.tmp_path(build_id)
+    with _step("生成网站（publishconf.py）", log, seconds):
+        steps.render(content, tmp, settings_file=settings_file, codes_path=codes)
+    with _step("泄露检查（output）", log, seconds):
+        leak_gate(steps.scan, {"output": tmp})
+    with _step("链接检查", log, seconds):
+        link_gate(steps.links, tmp)
+    with _step("预压缩", log, seconds):
+        precompress(tmp, progress=progress)
+    with _step("安装发布版本", log, seconds):
+        store.install(build_id, tmp)
+        state["tmp"] = None
 
 
 def _failed_report_path(store: ReleaseStore) -> str:

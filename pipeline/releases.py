@@ -155,23 +155,35 @@ class ReleaseStore:
         return removed
 
     # -- changes -------------------------------------------------------------------------------
-    def install(self, build_id: str, tmp: str) -> bool:
-        """Move a finished tmp build into place; True when an identical release was already there.
+    def digest_path(self, build_id: str) -> str:
+        return self.path(build_id) + ".sha256"
 
-        An existing release with different bytes means rendering is not deterministic (or the
-        release was edited by hand): refuse rather than guess which one is right.
+    def is_intact(self, build_id: str) -> bool:
+        """The release exists and still has the tree digest recorded when it was installed."""
+        try:
+            with open(self.digest_path(build_id), encoding="utf-8") as fh:
+                recorded = fh.read().strip()
+        except FileNotFoundError:
+            return False
+        return self.exists(build_id) and tree_digest(self.path(build_id)) == recorded
+
+    def install(self, build_id: str, tmp: str) -> None:
+        """Move a finished tmp build into place and record its digest.
+
+        A release of the same id that failed is_intact() (edited by hand, half-deleted) is
+        replaced, unless it is live: then refuse rather than swap files under the web server.
         """
         final = self.path(build_id)
-        if not os.path.isdir(final):
-            os.rename(tmp, final)
-            _fsync_dir(self.releases)
-            return False
-        if tree_digest(final) != tree_digest(tmp):
-            raise RuntimeError(
-                f"发布版本 {build_id} 已存在但内容不同（同一输入应生成相同的网站）；"
-                f"请检查 {final} 是否被手工修改，删除它（若不是当前版本）后重试")
-        shutil.rmtree(tmp)
-        return True
+        if os.path.isdir(final):
+            if build_id == self.current_id():
+                raise RuntimeError(
+                    f"当前线上版本 {final} 与其记录的校验值不符（被手工修改？）；"
+                    "请先回滚到其他版本，删除它后重试")
+            shutil.rmtree(final)
+        digest = tree_digest(tmp)
+        os.rename(tmp, final)
+        _write_atomic(self.digest_path(build_id), digest + "\n")
+        _fsync_dir(self.releases)
 
     def _link(self, build_id: str) -> None:
         tmp = os.path.join(self.target, f".current.{os.getpid()}.tmp")

@@ -71,6 +71,21 @@ def test_same_input_and_date_give_the_same_tree_and_id(source, tmp_path):
     assert _publish(source, str(tmp_path / "a"), D2).build_id != a.build_id
 
 
+def test_a_tampered_release_is_rebuilt_and_a_tampered_live_one_refused(source, tmp_path):
+    target = str(tmp_path / "site")
+    first = _publish(source, target, D1)
+    digest = tree_digest(first.release_dir)
+    _publish(source, target, D2)
+    with open(os.path.join(first.release_dir, "index.html"), "a", encoding="utf-8") as fh:
+        fh.write("edited by hand\n")
+    again = _publish(source, target, D1)  # not live: rebuilt from the input, not trusted
+    assert not again.reused and tree_digest(again.release_dir) == digest
+    with open(os.path.join(again.release_dir, "index.html"), "a", encoding="utf-8") as fh:
+        fh.write("edited by hand\n")
+    with pytest.raises(PublishError, match="校验值不符"):
+        _publish(source, target, D1)
+
+
 def test_next_day_removes_the_expired_record_and_says_why(source, tmp_path):
     target = str(tmp_path / "site")
     _publish(source, target, D1)
