@@ -92,10 +92,9 @@ class Deadline:
 
     @property
     def status(self) -> str:
-        if self.met_on is not None:
+        if self.met_on is not None:  # the date itself is shown with the stage
             late = (self.met_on - self.due).days
-            when = zh(self.met_on)
-            return f"已于{when}完成，超过期限{late}天" if late > 0 else f"已于{when}完成，在期限内"
+            return f"超过期限{late}天完成" if late > 0 else "在期限内完成"
         if self.days_left > 0:
             return f"剩余{self.days_left}天"
         if self.days_left == 0:
@@ -124,10 +123,6 @@ class Progress:
     @property
     def closed(self) -> bool:
         return all(s.state in (DONE, MISSING) for s in self.stages)
-
-
-def zh(d: date) -> str:
-    return f"{d.year}年{d.month}月{d.day}日"
 
 
 def parse(value) -> date | None:

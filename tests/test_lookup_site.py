@@ -4,6 +4,8 @@ The tree is tests/fixtures/content plus three unpublished cases at different sta
 fixture's 2026-11-20.
 """
 
+import html
+import json
 import os
 import re
 import shutil
@@ -76,8 +78,11 @@ def find_entry(output, case_no, code):
 def test_python_reads_back_every_case(tiny):
     _, output, codes = tiny
     entry = find_entry(output, CASES[1][0], codes[CASES[1][0]])
-    assert entry["n"] == CASES[1][1] and entry["a"] == "胶州市市场监督管理局"
-    assert [s[0] for s in entry["s"] if s[1] == "c"] == ["法制审核"]
+    page = open(os.path.join(output, "lookup", "index.html"), encoding="utf-8").read()
+    texts = json.loads(html.unescape(re.search(r"data-texts='([^']*)'", page).group(1)))
+    assert entry["n"] == CASES[1][1]
+    assert texts["agencies"][entry["g"]][0] == "胶州市市场监督管理局"
+    assert [texts["stages"][s[0]] for s in entry["s"] if s[1] == "c"] == ["法制审核"]
     assert entry["d"] == ["2026-10-30", "已超过期限21天"]
     assert entry["k"][0][:2] == ["陈述、申辩", "2026-11-23"]
     decided = find_entry(output, CASES[2][0], codes[CASES[2][0]])

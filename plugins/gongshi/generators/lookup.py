@@ -38,21 +38,42 @@ def default_salt(settings: dict) -> bytes:
     return hashlib.sha256(("gongshi-lookup-salt\x1f" + settings.get("SITENAME", "")).encode()).digest()[:16]
 
 
-def entry_for(case: dict, agency: dict | None, as_of: date) -> dict:
-    """What the party sees, in the compact form lookup.js reads (keys documented there)."""
+class SharedTables:
+    """Public lists the page carries once (stage names, bodies with their phones), so that an
+    entry holds indexes instead of repeating them: smaller entries mean fewer, smaller shards."""
+
+    def __init__(self, agencies: dict[str, dict]):
+        names = [s for proc in (deadlines.PUTONG, deadlines.JIANYI)
+                 for s, _ in deadlines.standard_steps(proc)]
+        self.stages = list(dict.fromkeys(names))
+        self._stage_index = {s: i for i, s in enumerate(self.stages)}
+        ids = sorted(agencies)
+        self.agencies = [[agencies[i].get("name") or "", agencies[i].get("phone_consult") or "",
+                          agencies[i].get("phone_supervise") or ""] for i in ids]
+        self._agency_index = {a: i for i, a in enumerate(ids)}
+
+    def stage(self, name: str) -> int:
+        return self._stage_index[name]
+
+    def agency(self, agency_id: str | None) -> int:
+        return self._agency_index.get(agency_id or "", -1)
+
+
+def entry_for(case: dict, tables: SharedTables, as_of: date) -> dict:
+    """What the party sees, in the compact form lookup.js reads (keys documented there).
+
+    Only rights still open on the data date are kept: the page shows the rights usable now."""
     p = deadlines.case_progress(case, as_of)
-    agency = agency or {}
     return {
         "n": (case.get("name") or "")[:MAX_NAME],
-        "a": agency.get("name") or "",
+        "g": tables.agency(case.get("agency_id")),
         "p": p.procedure,
-        "t": as_of.isoformat(),
-        "s": [[s.name, STATE_CODES[s.state], s.date or ""] for s in p.stages],
+        "s": [[tables.stage(s.name), STATE_CODES[s.state], s.date or ""] for s in p.stages],
         "d": [p.decision.due.isoformat(), p.decision.status] if p.decision else None,
         "r": [1 if p.review_applicable else 0, p.review_date or ""],
-        "k": [[r.name, r.due.isoformat(), r.status, 1 if r.working_days else 0] for r in p.rights],
+        "k": [[r.name, r.due.isoformat(), r.status, 1 if r.working_days else 0]
+              for r in p.rights if r.days_left >= 0],
         "o": p.unknown_years,
-        "ph": [agency.get("phone_consult") or "", agency.get("phone_supervise") or ""],
     }
 
 
@@ -88,13 +109,13 @@ class LookupGenerator(FamilyGenerator):
         iterations = int(self.settings.get("GONGSHI_LOOKUP_ITERATIONS",
                                            lookup_crypto.DEFAULT_ITERATIONS))
         codes, codes_raw = self._codes()
-        agencies = self.store.by_id("agencies")
+        tables = SharedTables(self.store.by_id("agencies"))
         pairs, plains = [], []
         for case in self.store.records("cases"):
             code = codes.get(normalise_case_no(case.get("case_no") or ""))
             if code:
                 pairs.append((case["case_no"], code))
-                plains.append(encode_entry(entry_for(case, agencies.get(case.get("agency_id")), as_of)))
+                plains.append(encode_entry(entry_for(case, tables, as_of)))
         cache = lookup_crypto.KeyCache(self._cache_path() if codes else None)
         derived, fresh = lookup_crypto.derive_many(pairs, salt, iterations, cache)
         pad_secret = hashlib.sha256(b"gongshi-lookup-padding\x1f" + salt + b"\x1f" + codes_raw).digest()
@@ -111,7 +132,8 @@ class LookupGenerator(FamilyGenerator):
             "base": "/" + lookup_crypto.SHARD_FOLDER + "/",
         }
         # Texts the page needs for every case: sent once with the page, not in every entry.
-        texts = {"next": deadlines.NEXT_STEP, "closed": deadlines.CLOSED,
+        texts = {"next": deadlines.NEXT_STEP, "closed": deadlines.CLOSED, "asOf": as_of.isoformat(),
+                 "stages": tables.stages, "agencies": tables.agencies,
                  "calendar": deadlines.CALENDAR_NOTE, "states": {
                      code: deadlines.STATE_LABELS[state] for state, code in STATE_CODES.items()}}
         self.write(writer, urls.path_for("lookup"), "lookup.html", title="案件办理进度查询",

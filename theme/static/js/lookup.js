@@ -4,10 +4,10 @@
 //   derived = PBKDF2-SHA256(normCase + "\n" + normCode, salt, iterations, 512 bits)
 //   shard   = uint32(derived[0:4]) % shards; tag = derived[16:32]; key = derived[32:64]
 //   slot    = tag(16) | nonce(12) | AES-GCM(ciphertext + 16-byte tag), additional data = tag
-// Entry keys: n case name, a body, p procedure, t data date, s [[stage, d|c|u|m, date]],
-// d [decision due, status] or null, r [legal review applies 0/1, review date], k rights
-// [[name, due, status, working days 0/1]], o years with unpublished holiday schedules,
-// ph [body phone, supervision phone]. Text goes in with textContent only.
+// Entry keys: n case name, g body (index into texts.agencies: [name, phone, supervision phone]),
+// p procedure, s [[stage (index into texts.stages), d|c|u|m, date]], d [decision due, status] or
+// null, r [legal review applies 0/1, review date], k rights open now [[name, due, status,
+// working days 0/1]], o years with unpublished holiday schedules. textContent only, never HTML.
 (function () {
   "use strict";
 
@@ -89,7 +89,7 @@
     entry.s.forEach(function (s) {
       var li = el("li", null, "step step--" + s[1]);
       if (s[1] === "c") { li.setAttribute("aria-current", "step"); }
-      li.appendChild(el("span", s[0], "step-name"));
+      li.appendChild(el("span", texts.stages[s[0]], "step-name"));
       li.appendChild(el("span", texts.states[s[1]], "step-state"));
       if (s[2]) { li.appendChild(el("span", zhDate(s[2]), "step-date")); }
       ol.appendChild(li);
@@ -100,7 +100,8 @@
   function nextStep(entry, texts) {
     var current = entry.s.filter(function (s) { return s[1] === "c"; })[0];
     if (!current) { return texts.closed; }
-    return texts.next[current[0]] || ("下一环节：" + current[0] + "。");
+    var name = texts.stages[current[0]];
+    return texts.next[name] || ("下一环节：" + name + "。");
   }
 
   function render(section, entry, texts) {
@@ -109,10 +110,11 @@
     h.id = "lookup-result-title";
     h.tabIndex = -1;
     section.appendChild(h);
+    var agency = texts.agencies[entry.g] || ["", "", ""];
     var facts = el("dl", null, "lookup-facts");
-    row(facts, "办案机关", entry.a);
+    row(facts, "办案机关", agency[0]);
     row(facts, "程序类型", entry.p);
-    row(facts, "数据截至", zhDate(entry.t));
+    row(facts, "数据截至", zhDate(texts.asOf));
     section.appendChild(facts);
 
     section.appendChild(el("h3", "办理进度"));
@@ -141,8 +143,8 @@
     });
 
     var phones = el("dl", null, "lookup-facts");
-    row(phones, "办案机关电话", entry.ph[0]);
-    row(phones, "监督电话", entry.ph[1]);
+    row(phones, "办案机关电话", agency[1]);
+    row(phones, "监督电话", agency[2]);
     section.appendChild(phones);
     section.hidden = false;
     h.focus();
