@@ -102,6 +102,12 @@ def _pending_slots(out: Output):
                                     yield item, k, v
 
 
+def _fork_safe() -> bool:
+    """Fork only when no other thread could hold a lock the children would inherit held; tqdm's
+    monitor thread only sleeps and touches tqdm's own lock, which the workers never use."""
+    return all(t is threading.main_thread() or type(t).__name__ == "TMonitor" for t in threading.enumerate())
+
+
 def resolve_scrubs(out: Output, workers: int | None = None, progress: bool = False) -> int:
     """Scrub all pending free text; returns how many distinct texts were scrubbed."""
     import os
@@ -112,8 +118,7 @@ def resolve_scrubs(out: Output, workers: int | None = None, progress: bool = Fal
     pairs = sorted({(p.text, p.keep) for _, _, p in slots})
     workers = workers or min(os.cpu_count() or 1, 4)
     bar = tqdm(total=len(pairs), desc="自由文本脱敏", unit="段", disable=not progress)
-    # fork only from a single-threaded process: a lock held by another thread would stay held
-    if workers > 1 and len(pairs) >= 2000 and threading.active_count() == 1:
+    if workers > 1 and len(pairs) >= 2000 and _fork_safe():
         import multiprocessing
         sanitize.scrub_text("张三", ())  # load jieba once here; forked workers inherit it
         chunk = max(50, len(pairs) // (workers * 8))
