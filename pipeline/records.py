@@ -47,8 +47,9 @@ class Output:
 
 
 def guard(record: dict) -> None:
-    """Last line of defence before export: scrub any top-level text field that still carries
-    something number-like (the free-text fields were scrubbed already and pass unchanged)."""
+    """Last line of defence for fields that are not free text: scrub any top-level string that
+    carries something number-like. (Free-text fields are still `Pending` here and are scrubbed
+    in bulk by resolve_scrubs().)"""
     for key, value in record.items():
         if isinstance(value, str) and key not in _GUARD_SKIP and not key.endswith("_date") \
                 and _SUSPECT.search(value):
@@ -144,18 +145,27 @@ class Party:
 
     def __init__(self, name: str, kind: str | None, legal_rep: str | None = None):
         legal_rep = name_only(legal_rep)
-        self.raw, self.kind, self.legal_rep = name, kind, legal_rep
-        if kind == NATURAL:
-            self.name = sanitize.mask_person_name(name)
-            self.keep: tuple[str, ...] = ()
+        self.kind, self.legal_rep = kind, legal_rep
+        # (raw, masked) pairs replaced in free text before scrubbing: the party's own people
+        self.masks: list[tuple[str, str]] = []
+        if kind == NATURAL or (kind == INDIVIDUAL and sanitize.looks_like_person_name(name)):
+            # a 个体工商户 registered under its operator's own name is that person's name
+            self._mask(name)
+            self.name, self.keep = sanitize.mask_person_name(name), ()
         elif kind == INDIVIDUAL:
             # the business name is public, its operator's name is not (domain §3)
-            self.name = name.replace(legal_rep, sanitize.mask_person_name(legal_rep)) \
-                if legal_rep and len(legal_rep) >= 2 and legal_rep in name else name
+            self._mask(legal_rep)
+            self.name = name
+            for raw, masked in self.masks:
+                self.name = self.name.replace(raw, masked)
             self.keep = (self.name,)
         else:
             self.name = name
             self.keep = tuple(n for n in (name, legal_rep) if n)
+
+    def _mask(self, person: str | None) -> None:
+        if person and len(person) >= 2:
+            self.masks.append((person, sanitize.mask_person_name(person)))
 
     @property
     def public_legal_rep(self) -> str | None:
@@ -164,10 +174,8 @@ class Party:
     def scrub(self, text: str | None) -> Pending | None:
         if not text:
             return None
-        if self.kind == NATURAL and self.raw and len(self.raw) >= 2:
-            text = text.replace(self.raw, self.name)  # the party's own name, masked like elsewhere
-        elif self.kind == INDIVIDUAL and self.name != self.raw:
-            text = text.replace(self.raw, self.name)
+        for raw, masked in self.masks:
+            text = text.replace(raw, masked)
         return Pending(text, self.keep)
 
 
@@ -434,9 +442,8 @@ def build_cases(cases: TableState, events: TableState, events_by_case, penalty_i
     query-code step; the code itself is never part of the case record."""
     for_codes = []
     for r in cases.records:
-        party = Party(r["party_name"], r["party_kind"])
-        if r["_minor"]:
-            party.name = sanitize.mask_person_name(r["party_name"])
+        # a minor is never named, whatever the party kind says (domain §3)
+        party = Party(r["party_name"], NATURAL if r["_minor"] else r["party_kind"])
         key = normalise_identifier(r["case_no"])
         decision_id = penalty_ids.get(normalise_identifier(r["decision_no"]) + "\x1f" + (r["agency_id"] or "")) \
             if r["decision_no"] else None
