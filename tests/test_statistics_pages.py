@@ -240,3 +240,23 @@ def test_a_bodys_catalogue_is_one_page_so_search_anchors_resolve(out, tmp_path, 
     assert not os.path.exists(os.path.join(site, "search"))   # only the catalogue was rendered
     # the by-type listing is paginated instead
     assert os.path.exists(os.path.join(site, "catalogue", "type", "chufa", "page", "2", "index.html"))
+
+
+def test_body_report_lists_the_published_decisions_behind_its_counts(out):
+    tree = doc(out, f"/statistics/2026/{A}/")
+    # A 2026: 6 penalties (p1, p2, p3 published; p4, p5, p9 not), 1 permit (x1, published)
+    assert text(by_id(tree, "published-penalty-count")) == "3"
+    assert text(by_id(tree, "published-permit-count")) == "1"
+    assert [h for h in links(by_id(tree, "published-penalties")) if h.startswith("/penalties/")] == \
+        ["/penalties/cf-p1/", "/penalties/cf-p2/", "/penalties/cf-p3/"]
+    assert links(by_id(tree, "published-permits")) == ["/permits/xk-x1/"]
+    city = doc(out, "/statistics/2026/")
+    assert f"/statistics/2026/{A}/#published" in links(city)
+
+
+def test_statistics_pages_have_no_broken_links(out):
+    from pipeline.linkcheck import check_links
+
+    mine = ("statistics/", "accountability/", "catalogue/")
+    broken = [b for b in check_links(out) if b.source.lstrip("/").startswith(mine)]
+    assert broken == []

@@ -64,6 +64,17 @@ class StatisticsGenerator(FamilyGenerator):
         agencies = self.store.by_id("agencies")
         self.agency_names = {aid: (agencies.get(aid) or {}).get("name") or aid for aid in self.parts}
         self.agency_order = sorted(self.parts, key=lambda a: (self.agency_names[a], a))
+        self.published_decisions = {kind: self.published_by_body_year(kind) for kind in ("penalties", "permits")}
+
+    def published_by_body_year(self, kind: str) -> dict[tuple[str, int], list[dict]]:
+        """Published decisions of one kind by (body, decision year), newest first: the records
+        behind a body's yearly 许可/处罚 counts."""
+        groups: dict[tuple[str, int], list[dict]] = {}
+        for record in self.store.newest_first(kind, "decision_date"):
+            year = st.year_of(record.get("decision_date"))
+            if year and record.get("agency_id"):
+                groups.setdefault((record["agency_id"], year), []).append(record)
+        return groups
 
     # -- output helpers -------------------------------------------------------------------------
 
@@ -113,12 +124,15 @@ class StatisticsGenerator(FamilyGenerator):
                     writer, "statistics_agency", statistics_agency_id(year, aid), "statistics_year.html",
                     year_charts(body_fig, self.agency_names[aid]), title=f"{self.agency_names[aid]}{year}年执法统计",
                     breadcrumbs=crumbs + [(f"{year}年执法统计年报", urls.url_for("statistics_year", year))],
-                    fig=body_fig, agency_id=aid, bodies=None, overdue=self.overdue_href(aid, year, body_fig))
+                    fig=body_fig, agency_id=aid, bodies=None, overdue=self.overdue_href(aid, year, body_fig),
+                    penalties=self.published_decisions["penalties"].get((aid, year), []),
+                    permits=self.published_decisions["permits"].get((aid, year), []))
             types = [t for t in st.POWER_TYPES if any(f.actions.get(t) for _, f in bodies)]
             self.write_charts_page(
                 writer, "statistics_year", year, "statistics_year.html", year_charts(fig, "全市"),
                 title=f"{year}年执法统计年报", breadcrumbs=crumbs, fig=fig, agency_id=None,
-                bodies=bodies, body_types=types, overdue=None)
+                bodies=bodies, body_types=types, overdue=None,
+                linked_types={"行政处罚": "published", "行政许可": "published"})
 
     def overdue_href(self, aid: str, year: int, fig: st.YearFigures) -> str | None:
         if not fig.overdue_decided.failed:
