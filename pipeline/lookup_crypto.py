@@ -8,8 +8,10 @@ mirrors `derive()`, `shard_index()` and the slot format with Web Crypto.
     derived[16:32] entry tag: finds the slot inside the shard
     derived[32:64] AES-256-GCM key
 
-A shard is `slots` fixed-size slots sorted by their bytes: tag (16) | nonce (12) | ciphertext of the
-entry JSON padded with spaces to a fixed length | GCM tag (16). Unused slots are pseudo-random bytes
+A shard is `slots` fixed-size slots sorted by their bytes: tag (16) | nonce (12) | ciphertext of
+(2-byte length | deflate-raw of the entry JSON | zero padding to a fixed length) | GCM tag (16).
+Compressing first makes entries ~40% smaller, and smaller slots let shards hold more entries, which
+evens out the random placement: about a third of the total size at 25,000 cases. Unused slots are pseudo-random bytes
 from a private build secret, so every shard has the same size and nothing tells real from dummy.
 The nonce is derived from the key and the plaintext, so identical input gives identical output.
 """
@@ -20,6 +22,7 @@ import hashlib
 import hmac
 import json
 import os
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -118,8 +121,20 @@ def derive_many(pairs: list[tuple[str, str]], salt: bytes, iterations: int,
     return result, len(todo)  # type: ignore[return-value]
 
 
-def padded_length(plaintexts: list[bytes]) -> int:
-    longest = max((len(p) for p in plaintexts), default=0)
+def pack(plaintext: bytes) -> bytes:
+    """2-byte length + raw deflate (lookup.js inflates with DecompressionStream('deflate-raw'))."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    body = packer.compress(plaintext) + packer.flush()
+    return len(body).to_bytes(2, "big") + body
+
+
+def unpack(padded: bytes) -> bytes:
+    size = int.from_bytes(padded[:2], "big")
+    return zlib.decompress(padded[2:2 + size], -15)
+
+
+def padded_length(packed: list[bytes]) -> int:
+    longest = max((len(p) for p in packed), default=0)
     return max(PLAINTEXT_QUANTUM, -(-longest // PLAINTEXT_QUANTUM) * PLAINTEXT_QUANTUM)
 
 
@@ -127,10 +142,10 @@ def slot_size(plain_len: int) -> int:
     return TAG_BYTES + NONCE_BYTES + plain_len + GCM_TAG_BYTES
 
 
-def encrypt_slot(derived: bytes, plaintext: bytes, plain_len: int) -> bytes:
-    if len(plaintext) > plain_len:
+def encrypt_slot(derived: bytes, packed: bytes, plain_len: int) -> bytes:
+    if len(packed) > plain_len:
         raise ValueError("lookup entry longer than the padded length")
-    padded = plaintext + b" " * (plain_len - len(plaintext))  # JSON ignores trailing spaces
+    padded = packed + bytes(plain_len - len(packed))
     key, tag = entry_key(derived), entry_tag(derived)
     nonce = hmac.new(key, hashlib.sha256(padded).digest(), hashlib.sha256).digest()[:NONCE_BYTES]
     return tag + nonce + AESGCM(key).encrypt(nonce, padded, tag)
@@ -188,7 +203,8 @@ def _dummy(pad_secret: bytes, shard: int, slot: int, size: int) -> bytes:
 
 
 def build_shards(entries: list[tuple[bytes, bytes]], pad_secret: bytes) -> Layout:
-    """Encrypt (derived, plaintext) entries into equal-size shards padded with dummy slots."""
+    """Encrypt (derived, entry JSON) pairs into equal-size shards padded with dummy slots."""
+    entries = [(derived, pack(plaintext)) for derived, plaintext in entries]
     plain_len = padded_length([p for _, p in entries])
     size = slot_size(plain_len)
     count, slots = choose_layout([int.from_bytes(d[0:4], "big") for d, _ in entries], size)
@@ -210,7 +226,7 @@ def open_entry(shard: bytes, derived: bytes, size: int) -> dict | None:
         if slot[:TAG_BYTES] == tag:
             nonce = slot[TAG_BYTES:TAG_BYTES + NONCE_BYTES]
             plain = AESGCM(entry_key(derived)).decrypt(nonce, slot[TAG_BYTES + NONCE_BYTES:], tag)
-            return json.loads(plain.decode("utf-8"))
+            return json.loads(unpack(plain).decode("utf-8"))
     return None
 
 

@@ -4,6 +4,7 @@
 //   derived = PBKDF2-SHA256(normCase + "\n" + normCode, salt, iterations, 512 bits)
 //   shard   = uint32(derived[0:4]) % shards; tag = derived[16:32]; key = derived[32:64]
 //   slot    = tag(16) | nonce(12) | AES-GCM(ciphertext + 16-byte tag), additional data = tag
+//   plain   = 2-byte length | deflate-raw(entry JSON) | zero padding
 // Entry keys: n case name, g body (index into texts.agencies: [name, phone, supervision phone]),
 // p procedure, s [[stage (index into texts.stages), d|c|u|m, date]], d [decision due, status] or
 // null, r [legal review applies 0/1, review date], k rights open now [[name, due, status,
@@ -52,6 +53,13 @@
     return params.base + name + ".bin";
   }
 
+  async function inflate(padded) {
+    var size = (padded[0] << 8) | padded[1];
+    var stream = new Blob([padded.subarray(2, 2 + size)]).stream()
+      .pipeThrough(new DecompressionStream("deflate-raw"));
+    return new Uint8Array(await new Response(stream).arrayBuffer());
+  }
+
   async function openEntry(params, derived, shard) {
     var tag = derived.slice(16, 32);
     for (var start = 0; start + params.slot <= shard.length; start += params.slot) {
@@ -60,7 +68,7 @@
       var plain = await crypto.subtle.decrypt(
         { name: "AES-GCM", iv: shard.slice(start + 16, start + 28), additionalData: tag, tagLength: 128 },
         key, shard.slice(start + 28, start + params.slot));
-      return JSON.parse(new TextDecoder().decode(plain));
+      return JSON.parse(new TextDecoder().decode(await inflate(new Uint8Array(plain))));
     }
     return null;
   }
@@ -160,7 +168,8 @@
     var params = { salt: b64(d.salt), iterations: parseInt(d.iterations, 10), shards: parseInt(d.shards, 10),
                    digits: parseInt(d.digits, 10), slot: parseInt(d.slot, 10), base: d.base };
     var texts = JSON.parse(d.texts);
-    if (!window.crypto || !window.crypto.subtle || !("normalize" in String.prototype)) {
+    if (!window.crypto || !window.crypto.subtle || !window.DecompressionStream ||
+        !("normalize" in String.prototype)) {
       status.textContent = "您的浏览器不支持本查询所需的加密功能，请更换较新版本的浏览器，或致电办案机关查询。";
       button.disabled = true;
       return;
