@@ -36,6 +36,7 @@ def _nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip()
 
 
+@lru_cache(maxsize=65536)  # exports repeat the same few thousand dates
 def parse_date(text: str | None) -> date | None:
     """'2024-03-05', '2024/3/5', '2024年3月5日', '20240305', '2024-03-05 00:00:00', Excel serial."""
     if text is None or not str(text).strip():

@@ -15,9 +15,8 @@ from datetime import date
 from functools import lru_cache
 
 from pipeline import ids, sanitize
-from pipeline.ids import normalise_identifier
 from pipeline.tables import AREA_SLUGS, CATEGORY_SLUGS, STAGES
-from pipeline.validate import TableState
+from pipeline.validate import TableState, normalise_identifier
 
 NATURAL, INDIVIDUAL = "自然人", "个体工商户"
 _STAGE_ORDER = {s: i for i, s in enumerate(STAGES)}

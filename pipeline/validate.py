@@ -11,13 +11,17 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from pipeline.errors import Problem, Quarantined
-from pipeline.ids import normalise_identifier
+from pipeline.ids import normalise_identifier as _normalise_identifier
 from pipeline.normalise import drop_secrets, normalise_row
 from pipeline.readers import RawTable
 from pipeline.sources import ColumnMap
 from pipeline.tables import TABLES
+
+# case numbers and decision numbers recur on every event row: normalise each once
+normalise_identifier = lru_cache(maxsize=200_000)(_normalise_identifier)
 
 # Which date a party's age is judged on (is_minor) per table; as_of when missing.
 _MINOR_ON = {"penalties": "decision_date", "permits": "decision_date", "cases": "filed_date",
