@@ -28,9 +28,9 @@ from pipeline.validate import TableState, check_references, dedupe, rows_to_reco
 
 log = logging.getLogger("gongshi.pull")
 
-HELP = """Pull enforcement exports into validated, sanitised YAML under content/.
+HELP = "Pull enforcement exports into validated, sanitised YAML under content/ (+ a report)."
 
---source is a folder of exports (one table per file, named by table: agencies, officers, matters,
+DETAILS = """--source is a folder of exports (one table per file, named by table: agencies, officers, matters,
 major_decisions, cases, case_events, penalties, permits, blacklist, supervision; .csv in UTF-8,
 UTF-8 with BOM or GB18030/GBK, .xlsx, .xls or .json) or a sources file (YAML):
 
@@ -51,10 +51,13 @@ naming the file and column. Bad rows are quarantined and listed in the report; w
 fail the run (exit 1) and nothing is written. Query codes for the case lookup go to --codes
 (never under content/); a real (non-demo) source needs GONGSHI_CODE_SECRET or
 GONGSHI_CODE_SECRET_FILE when it has cases.
+
+Timing only (no report): python -m pipeline.pull SOURCE AS_OF CONTENT_DIR [RUNS]
 """
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = DETAILS
     parser.add_argument("--source", required=True, help="folder of exports, or a sources YAML file")
     parser.add_argument("--as-of", type=dt.date.fromisoformat, default=None,
                         help="date every publication rule is applied for (default: today, Asia/Shanghai)")
