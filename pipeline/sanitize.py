@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from typing import Iterable
@@ -89,6 +88,8 @@ _NAME_STOP_WORDS = tuple(
 # Function words that cannot be the first character of a given name (陈亮于…, 应于本…).
 _FIRST_CHAR_STOPS = tuple("于 应 向 在 对 与 和 及 的 等 将 已 未 是 系 因 并 均 各 所 之 说 到 把 被 按 也 又 "
                           "支付 归还 给付 偿付 赔偿 返还 履行 共同 承担 负担".split())
+# One or two given-name characters followed by punctuation or the end of the text.
+_SHORT_NAME_THEN_STOP_RE = re.compile(rf"([{_HAN}]{{1,2}})(?=[\s（(，,。、；;：:）)]|$)")
 # Common words right after a role word that start with a surname character (当事人陈述申辩).
 _NOT_A_NAME_AFTER_ROLE = tuple(
     "陈述 申辩 承认 签字 签名 签收 同意 认可 确认 提出 表示 拒绝 拒不 放弃 申请 双方 一方 共同 连带 应当 "
@@ -284,7 +285,10 @@ def _name_end_after_role(text: str, start: int, tokens, strict: bool = True) -> 
         return None
     index = next((i for i, t in enumerate(tokens) if t[0] == start), None)
     if index is None:
-        return None
+        # jieba glued the role word's last character to the name (法定代表人叶立 → 人叶/立):
+        # read the words after the role word on their own.
+        tokens = [(s + start, e + start, w, f) for s, e, w, f in _tokens(text[start:start + 16])]
+        index = 0
     word, flag = tokens[index][2], tokens[index][3]
     if len(word) == 1:
         run = _single_char_run(tokens, index)
@@ -292,7 +296,10 @@ def _name_end_after_role(text: str, start: int, tokens, strict: bool = True) -> 
         if flag.startswith("nr") and 2 <= len(word) <= 4:
             return start + len(word)
         if text[start] in _FUNCTION_SURNAMES and len(word) == 1:
-            return None  # 被告于本判决…, 被告应于…: a function word, not a name
+            # 被告于本判决…, 被告应于…: a function word — unless a short name ends right there
+            # (法定代表人于丹（电话…）.
+            m = _SHORT_NAME_THEN_STOP_RE.match(text, start + 1)
+            return m.end(1) if m else None
     elif flag.startswith("nr"):
         if 3 <= len(word) <= 4:
             return start + len(word)

@@ -168,6 +168,10 @@ def test_is_secret(note, secret):
     # regulation boilerplate and place names
     ("未经批准张挂、张贴宣传品，滥伐等非法来源的林木", [], ["张挂、张贴宣传品", "林木"]),
     ("坐落于宁夏回族自治区银川市", [], ["宁夏回族自治区银川市"]),
+    # jieba glues the role word's last character to the name (人叶/立, 人沈坤/宏)
+    ("法定代表人叶立（电话略）到场；法定代表人沈坤远（电话略）", ["叶立", "沈坤远", "坤远"], ["法定代表人叶*（", "法定代表人沈*（"]),
+    # a surname that is mostly a function word, when a short name ends right there
+    ("法定代表人于丹（电话略），被告于本判决生效之日起付清", ["于丹"], ["法定代表人于*（", "被告于本判决"]),
 ])
 def test_name_edge_cases(text, gone, kept):
     out = scrub_text(text)
