@@ -104,10 +104,11 @@ def _read_all(spec, states, report: Report, as_of: dt.date, progress: bool) -> l
         before = len(states[src.table].quarantined)
         rows_to_records(states[src.table], raw, cmap, as_of=as_of, is_minor=is_minor)
         bad = len(states[src.table].quarantined) - before
-        log.info("读取 %s（表 %s，%s）：%d 行%s", base, src.table, raw.encoding or "电子表格", len(raw.rows),
+        rows = len(raw.rows) + len(raw.broken)
+        log.info("读取 %s（表 %s，%s）：%d 行%s", base, src.table, raw.encoding or "电子表格", rows,
                  f"，其中 {bad} 行有问题已隔离" if bad else "")
         inputs.append({"table": src.table, "file": base, "sha256": _sha256(src.path),
-                       "rows": len(raw.rows), "encoding": raw.encoding})
+                       "rows": rows, "encoding": raw.encoding})
     return sorted(inputs, key=lambda i: (i["table"], i["file"]))
 
 

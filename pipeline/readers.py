@@ -14,7 +14,7 @@ import csv
 import io
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pipeline.errors import PipelineError
 
@@ -27,6 +27,7 @@ class RawTable:
     header: list[str]
     rows: list[tuple[int, list[str]]]   # (row number as seen in the file, cells aligned to header)
     encoding: str | None                # detected/used text encoding; None for spreadsheets
+    broken: list[tuple[int, str]] = field(default_factory=list)  # rows that cannot be aligned
 
 
 def _decode(path: str, data: bytes, encoding: str | None) -> tuple[str, str]:
@@ -51,20 +52,27 @@ def _clean(cell) -> str:
     return str(cell).strip()
 
 
-def _split(path: str, records: list[list[str]], first_row: int = 1) -> tuple[list[str], list]:
-    """Header = first non-empty record; drop fully empty records but keep their numbering."""
+def _split(path: str, records: list[list[str]], first_row: int = 1) -> tuple[list[str], list, list]:
+    """Header = first non-empty record; drop fully empty records but keep their numbering.
+    A row with more filled cells than the header has is set aside as broken (quarantined)."""
     numbered = [(first_row + i, [_clean(c) for c in rec]) for i, rec in enumerate(records)]
     numbered = [(n, rec) for n, rec in numbered if any(rec)]
     if not numbered:
         raise PipelineError(f"{path}: 文件为空，没有表头")
     (_, header), body = numbered[0], numbered[1:]
     width = len(header)
-    rows = []
+    rows, broken = [], []
     for n, rec in body:
         if len(rec) > width and any(rec[width:]):
-            raise PipelineError(f"{path}: 第{n}行的列数（{len(rec)}）多于表头（{width}），请检查分隔符或引号")
+            broken.append((n, f"该行有 {len(rec)} 列，多于表头的 {width} 列（请检查分隔符或引号）"))
+            continue
         rows.append((n, (rec + [""] * width)[:width]))
-    return header, rows
+    return header, rows, broken
+
+
+def _table(path: str, records: list[list[str]], encoding: str | None) -> RawTable:
+    header, rows, broken = _split(path, records)
+    return RawTable(path, header, rows, encoding, broken)
 
 
 def read_csv(path: str, encoding: str | None = None) -> RawTable:
@@ -75,8 +83,7 @@ def read_csv(path: str, encoding: str | None = None) -> RawTable:
         records = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
         raise PipelineError(f"{path}: CSV 格式错误（{exc}）") from exc
-    header, rows = _split(path, records)
-    return RawTable(path, header, rows, used)
+    return _table(path, records, used)
 
 
 def read_excel(path: str, sheet: str | int | None = None) -> RawTable:
@@ -89,8 +96,7 @@ def read_excel(path: str, sheet: str | int | None = None) -> RawTable:
         where = f"（工作表 {sheet}）" if sheet is not None else ""
         raise PipelineError(f"{path}{where}: 无法读取电子表格（{exc}）") from exc
     records = frame.to_numpy(dtype=object, na_value="").tolist()
-    header, rows = _split(path, [[_excel_cell(c) for c in rec] for rec in records])
-    return RawTable(path, header, rows, None)
+    return _table(path, [[_excel_cell(c) for c in rec] for rec in records], None)
 
 
 def _excel_cell(cell) -> str:

@@ -54,6 +54,9 @@ def rows_to_records(state: TableState, raw: RawTable, cmap: ColumnMap, *, as_of:
     table = TABLES[state.name]
     base = os.path.basename(raw.path)
     state.provided = True
+    for number, reason in raw.broken:
+        state.rows += 1
+        state.quarantined.append(Quarantined(state.name, base, number, "（整行）", reason))
     for number, cells in raw.rows:
         values = dict(cmap.constants)
         values.update((key, cells[i]) for i, key in cmap.by_index if cells[i])

@@ -53,6 +53,14 @@ def test_row_numbers_as_seen_in_a_spreadsheet(tmp_path):
     assert table.rows == [(2, ["x\ny", "1"]), (4, ["z", "2"])]
 
 
+def test_a_ragged_row_is_set_aside_not_the_file(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("a,b\n1,2\n3,4,5\n6,7,\n", encoding="utf-8")
+    table = read_file(str(path))
+    assert table.rows == [(2, ["1", "2"]), (4, ["6", "7"])]
+    assert [n for n, _ in table.broken] == [3]
+
+
 def test_xlsx_cells_are_strings(tmp_path):
     import datetime
     import openpyxl
