@@ -118,6 +118,9 @@ def scan_tree(root: str) -> list[Leak]:
             path = Path(dirpath) / name
             if not path.is_file():
                 continue
+            # A number in a file or folder name ends up in every URL pointing there (line 0).
+            leaks.extend(Leak(str(path), 0, leak.kind, leak.excerpt)
+                         for leak in scan_text(os.path.relpath(path, root).replace(os.sep, "/")))
             text = _read_text(path)
             if text:
                 leaks.extend(scan_text(text, str(path)))

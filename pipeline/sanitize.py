@@ -258,10 +258,6 @@ def _org_span_at(text: str, start: int, tokens) -> int | None:
     return None
 
 
-def _token_at(tokens, start: int):
-    return next((t for t in tokens if t[0] <= start < t[1]), None)
-
-
 def _single_char_run(tokens, index: int) -> str:
     """The run of single-character tokens starting at tokens[index] (what jieba's HMM would see)."""
     chars = []
@@ -417,7 +413,7 @@ def _mask_names(text: str, party_names: Iterable[str]) -> str:
     # A name found once is masked wherever else it occurs (the later mention may lack a role word).
     found = {text[s:e] for s, e in spans if e - s >= 2}
     spans += _party_spans(text, list(found) + list(party_names), persons=True)
-    return _replace_spans(text, _merge(spans), lambda s: mask_person_name(s))
+    return _replace_spans(text, _merge(spans), mask_person_name)
 
 
 # --- numbers -----------------------------------------------------------------------------------

@@ -100,6 +100,16 @@ def test_tree_walk_lines_excerpts_gz_and_binaries(tmp_path):
     assert "‹id_number›" in html.excerpt and "身份证" in html.excerpt
 
 
+def test_numbers_in_file_names_are_hits(tmp_path):
+    leaked = make_id("37028119900101123")
+    (tmp_path / "cases" / leaked).mkdir(parents=True)
+    (tmp_path / "cases" / leaked / "index.html").write_text("<p>ok</p>", encoding="utf-8")
+    (tmp_path / "cf-2024-0001.html").write_text("<p>ok</p>", encoding="utf-8")
+    leaks = scan_tree(str(tmp_path))
+    assert [(l.line, l.kind) for l in leaks] == [(0, "id_number")]
+    assert leaked not in leaks[0].excerpt
+
+
 def test_check_prints_and_counts(tmp_path, capsys):
     (tmp_path / "p.html").write_text("a 13812345678 b 13912345678\n", encoding="utf-8")
     assert check(str(tmp_path)) == 2
