@@ -9,6 +9,7 @@ repaired, secret, minor_party, invalid, removed_expired, certificate_expired.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -220,6 +221,8 @@ def penalty_status(*, decision_date: date, as_of: date, party_kind: str | None, 
         return _withheld(blocked, regime=regime.id)
     if (procedure or "").strip() in rules.withheld_procedures:
         return _withheld(SIMPLE_PROCEDURE, regime=regime.id)
+    if isinstance(kinds, str):  # "警告；罚款" straight from an export
+        kinds = re.split(r"[;；,，、\s]+", kinds)
     kinds = [k.strip() for k in kinds or () if k and k.strip()]
     if kinds and all(k in rules.warning_only_kinds for k in kinds):
         return _withheld(WARNING_ONLY, regime=regime.id)

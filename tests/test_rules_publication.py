@@ -113,6 +113,11 @@ def test_withheld_reasons(rules, over, reason):
     assert not pub.published and pub.reason == reason and not pub.withdrawal_notice
 
 
+def test_kinds_as_export_text(rules):
+    assert penalty(rules, kinds="警告").reason == "warning_only"
+    assert penalty(rules, kinds="警告；罚款").published
+
+
 def test_warning_with_fine_is_published_and_individual_business_too(rules):
     assert penalty(rules, kinds=["警告", "罚款"]).published
     assert penalty(rules, party_kind=BIZ).published
