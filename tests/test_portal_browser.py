@@ -70,12 +70,25 @@ def test_journey_to_law_article_with_large_text(page, base_url):
     assert foreign == [] and errors == []
 
 
-def test_no_horizontal_scroll_at_320px(browser, base_url):
+NARROW_PATHS = ["/", "/agencies/", "/penalties/", "/permits/", "/laws/", "/procedures/chufa-putong/",
+                "/about/", "/withdrawals/"]
+
+
+@pytest.mark.parametrize("large_text", [False, True])
+def test_no_horizontal_scroll_at_320px(browser, base_url, large_text):
+    """At 320 px no page scrolls sideways, in normal and in large-text mode; record pages too."""
     context = browser.new_context(viewport={"width": 320, "height": 640})
     pg = context.new_page()
     try:
-        for path in ["/", "/agencies/", "/penalties/", "/laws/", "/procedures/chufa-putong/"]:
+        pg.goto(base_url + "/")
+        if large_text:
+            pg.locator("#large-text-toggle").click()
+        records = [pg.goto(base_url + listing) and
+                   pg.locator("main table a").first.get_attribute("href")
+                   for listing in ("/agencies/", "/penalties/", "/permits/", "/laws/")]
+        for path in NARROW_PATHS + records:
             pg.goto(base_url + path)
+            assert _large_text_on(pg) == large_text
             wide = pg.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
             assert wide <= 0, (path, wide)
     finally:
