@@ -260,3 +260,20 @@ def test_statistics_pages_have_no_broken_links(out):
     mine = ("statistics/", "accountability/", "catalogue/")
     broken = [b for b in check_links(out) if b.source.lstrip("/").startswith(mine)]
     assert broken == []
+
+
+def test_a_body_missing_from_the_agencies_table_is_counted_but_not_linked(tmp_path, monkeypatch, out):
+    import shutil
+
+    content = tmp_path / "content"
+    shutil.copytree(FIXTURE, content)
+    path = content / "facts" / "permits-2026.yaml"
+    facts = yaml.safe_load(path.read_text(encoding="utf-8"))
+    facts.append(dict(facts[0], id=None, agency_id="913702810000000000", published=False))
+    path.write_text(yaml.safe_dump(facts, allow_unicode=True), encoding="utf-8")
+    for module in _plugin_modules(out):
+        monkeypatch.setattr(module, "GENERATOR_MODULES", ["generators.statistics"])
+    site = render_tree(str(content), str(tmp_path / "output"))
+    row = by_id(doc(site, "/accountability/2026/"), "913702810000000000")
+    assert text(row.find("th")) == "913702810000000000" and links(row.find("th")) == []
+    assert "/agencies/913702810000000000/" not in read(site, "/statistics/2026/913702810000000000/")

@@ -62,6 +62,8 @@ class StatisticsGenerator(FamilyGenerator):
         self.parts = ds.by_agency()
         self.years = [y for y in ds.years() if y <= ds.as_of.year]
         agencies = self.store.by_id("agencies")
+        # bodies with a page of their own; figures may name a body the agencies table lacks
+        self.agency_pages = set(agencies)
         self.agency_names = {aid: (agencies.get(aid) or {}).get("name") or aid for aid in self.parts}
         self.agency_order = sorted(self.parts, key=lambda a: (self.agency_names[a], a))
         self.published_decisions = {kind: self.published_by_body_year(kind) for kind in ("penalties", "permits")}
@@ -77,6 +79,9 @@ class StatisticsGenerator(FamilyGenerator):
         return groups
 
     # -- output helpers -------------------------------------------------------------------------
+
+    def write(self, writer, path: str, template: str, **variables) -> None:
+        super().write(writer, path, template, agency_pages=self.agency_pages, **variables)
 
     def write_csvs(self, page_kind: str, page_id: str | None, chart_list: list[charts.Chart]) -> dict:
         """Write each chart's CSV beside its page; returns chart id -> CSV URL."""
