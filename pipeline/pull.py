@@ -75,9 +75,10 @@ def today_shanghai() -> dt.date:
 
 @contextmanager
 def _timed(report: Report, stage: str):
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu_seconds()
     yield
     report.timings[stage] = report.timings.get(stage, 0.0) + time.perf_counter() - started
+    report.cpu_timings[stage] = report.cpu_timings.get(stage, 0.0) + _cpu_seconds() - cpu
 
 
 def _sha256(path: str) -> str:
@@ -272,7 +273,8 @@ def benchmark(source: str, *, as_of: dt.date, content_dir: str, runs: int = 1,
         report = pull(source, as_of=as_of, content_dir=content_dir, codes_path=None, progress=False)
         cpu = _cpu_seconds() - cpu
         rows = sum(t["rows"] for t in report.tables.values())
-        stages = ", ".join(f"{k} {v:.2f}s" for k, v in report.timings.items() if k != "total")
+        stages = ", ".join(f"{k} {v:.2f}s/{report.cpu_timings.get(k, 0):.2f}s CPU"
+                           for k, v in report.timings.items() if k != "total")
         print_fn(f"pull run {n}: {report.timings['total']:.2f} s wall, {cpu:.2f} s CPU, {rows} rows ({stages})")
         results.append({"run": n, "seconds": report.timings["total"], "cpu_seconds": cpu, "rows": rows,
                         "stages": dict(report.timings)})

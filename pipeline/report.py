@@ -32,6 +32,7 @@ class Report:
     exported: bool = False
     content_dir: str | None = None
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage; not in the JSON
+    cpu_timings: dict[str, float] = field(default_factory=dict)  # CPU seconds (incl. workers)
 
     @property
     def quarantined_count(self) -> int:
