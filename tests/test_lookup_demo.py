@@ -112,3 +112,23 @@ def test_demo_wrong_code_and_unknown_case_same_message(demo, page, site_url):
     wrong = lookup(page, site_url, known, "ZZZZ-ZZZZ-ZZZZ-ZZZZ")
     unknown = lookup(page, site_url, known + "9", codes[normalise_case_no(known)])
     assert NOT_FOUND in wrong and wrong == unknown
+
+
+def readme_cases():
+    """(case no, code, current stage) rows of the README's lookup section."""
+    text = open(os.path.join(os.path.dirname(__file__), "..", "README.md"), encoding="utf-8").read()
+    section = text.split("## 案件进度查询", 1)[1].split("\n## ", 1)[0]
+    rows = [[c.strip() for c in line.strip("|").split("|")] for line in section.splitlines()
+            if line.startswith("| ") and "〔" in line]
+    return [(r[0], r[1], r[2].split("；")[0]) for r in rows]
+
+
+def test_readme_demo_codes_open_their_cases(demo):
+    site, cases, _ = demo
+    rows = readme_cases()
+    assert len(rows) >= 2
+    by_no = {c["case_no"]: c for c in cases}
+    for case_no, code, stage in rows:
+        entry = find_entry(site.output_dir, case_no, code)
+        assert entry is not None, case_no
+        assert current_stage(by_no[case_no], site.as_of) == stage
