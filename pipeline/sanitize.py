@@ -470,6 +470,11 @@ _LANDLINE_RE = re.compile(
     r"(?:(?<![0-9A-Za-z])(?:[(（]0\d{2,3}[)）][-\s]?|0\d{2,3}[-\s－—]?)"
     r"|(?:电话|座机|传真|联系方式|Tel|TEL|tel)[:：\s]*)"
     r"[2-8]\d{6,7}(?:(?:转|-|－)\d{1,5})?" + _E)
+# A natural person's home address (domain §3): what follows 住址/家住/户籍地… or a bare 住 after a
+# comma (男，汉族，住胶州市…) up to the next punctuation. An organisation's 住所 is public.
+_ADDRESS_RE = re.compile(
+    r"((?:家庭住址|现住址|户籍地址|户籍所在地|户籍地|住址|家住|现住|居住地|暂住地|暂住|(?<=[，,、（(])住(?![所宿房院户建]))[：:\s]*)"
+    r"[^，,。；;）)\n]{2,60}")
 _EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 
 
@@ -574,7 +579,7 @@ def scrub_text(text: str | None, party_names: Iterable[str] = ()) -> str | None:
     """Free text with personal data masked; None stays None.
 
     Numbers (ID numbers and fragments, mobile and landline numbers, bank cards, e-mail addresses)
-    become NUMBER_MASK; names of natural persons become surname + '*'. `party_names` lists names
+    and home addresses (after 住址, 家住, 户籍地 …; an organisation's 住所 stays) become NUMBER_MASK; names of natural persons become surname + '*'. `party_names` lists names
     that are public (the organisation or 个体工商户 business the record is about): they are kept.
     A party name that looks like a person's name is *not* kept — free text must not carry a
     natural person's name even when that person is the party.
@@ -585,6 +590,7 @@ def scrub_text(text: str | None, party_names: Iterable[str] = ()) -> str | None:
     if not text:
         return text
     text = _replace_spans(text, _number_spans(text), lambda _s: NUMBER_MASK)
+    text = _ADDRESS_RE.sub(lambda m: m.group(1) + NUMBER_MASK, text)
     return _mask_names(text, tuple(party_names or ()))
 
 

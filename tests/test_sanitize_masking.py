@@ -129,6 +129,14 @@ def test_function_words_after_role_words_survive():
         assert scrub_text(text) == text
 
 
+def test_home_addresses_masked_but_registered_offices_kept():
+    out = scrub_text("当事人王小明，男，汉族，住胶州市三里河街道幸福小区3号楼501室，户籍地：山东省胶州市某村。"
+                     "青岛某某食品有限公司，住所：胶州市扬州路100号。")
+    assert "幸福小区" not in out and "501" not in out and "某村" not in out
+    assert "住［已隐去］" in out and "户籍地：［已隐去］" in out
+    assert "住所：胶州市扬州路100号" in out
+
+
 def test_none_and_empty():
     assert scrub_text(None) is None
     assert scrub_text("") == ""
