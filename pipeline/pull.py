@@ -186,9 +186,11 @@ def _build(states, report: Report, as_of: dt.date, progress: bool):
     return out, codes_input
 
 
-def _write_codes(codes_input, codes_path: str | None, content_dir: str, demo: bool, report: Report) -> None:
+def _query_codes(codes_input, codes_path: str | None, content_dir: str, demo: bool,
+                 report: Report) -> dict[str, str]:
+    """案件编号 -> 查询码, decided before anything is written (a missing secret stops the run)."""
     if not codes_input or not codes_path:
-        return
+        return {}
     from pipeline import querycodes
     content = os.path.abspath(content_dir) + os.sep
     if os.path.abspath(codes_path).startswith(content):
@@ -200,8 +202,14 @@ def _write_codes(codes_input, codes_path: str | None, content_dir: str, demo: bo
     codes, problems = querycodes.assign_codes(codes_input, secret)
     for case_no, reason in problems:
         report.warnings.append(f"案件 {case_no}：{reason}")
-    querycodes.write_codes_csv(codes_path, codes)
-    log.info("查询码已写入 %s（%d 个案件，仅供工作人员使用）", codes_path, len(codes))
+    return codes
+
+
+def _write_codes(codes: dict[str, str], codes_path: str | None) -> None:
+    if codes and codes_path:
+        from pipeline import querycodes
+        querycodes.write_codes_csv(codes_path, codes)
+        log.info("查询码已写入 %s（%d 个案件，仅供工作人员使用）", codes_path, len(codes))
 
 
 def _site(as_of: dt.date, demo: bool, inputs: list[dict], report: Report) -> dict:
@@ -238,10 +246,11 @@ def pull(source: str, *, as_of: dt.date, content_dir: str = "content", report_pa
         if state.provided:
             report.add_table(state)
     report.check_arithmetic()
+    codes = _query_codes(codes_input, codes_path, content_dir, spec.demo, report)
     with _timed(report, "export"):
         from pipeline.export import export
         stats = export(content_dir, out, _site(as_of, spec.demo, inputs, report))
-        _write_codes(codes_input, codes_path, content_dir, spec.demo, report)
+        _write_codes(codes, codes_path)
     report.exported = True
     for folder, s in stats.items():
         if s["changed"] or s["removed"]:

@@ -17,6 +17,7 @@ REASON_LABELS = {
     "withdrawn": "已撤回（另发撤回公告）", "repaired": "已信用修复", "secret": "涉密",
     "minor_party": "当事人为未成年人", "invalid": "已无效", "removed_expired": "移出公告期满",
     "certificate_expired": "执法证已过期", "duplicate": "完全相同的重复行（已合并）",
+    "not_exported_strict": "严格模式：因有隔离行，本次未写出",
 }
 
 

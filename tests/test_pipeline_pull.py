@@ -186,3 +186,11 @@ def test_report_arithmetic_fails_loudly():
         report.check_arithmetic()
     report.tables["penalties"]["quarantined"].append({"file": "p.csv", "row": 2, "field": "x", "reason": "y"})
     report.check_arithmetic()
+
+
+def test_missing_query_code_secret_stops_before_writing(exports, tmp_path, monkeypatch):
+    monkeypatch.delenv("GONGSHI_CODE_SECRET")
+    monkeypatch.delenv("GONGSHI_CODE_SECRET_FILE", raising=False)
+    with pytest.raises(PipelineError, match="GONGSHI_CODE_SECRET"):
+        _pull(exports, tmp_path)
+    assert not (tmp_path / "content").exists()
