@@ -59,14 +59,16 @@ ROLE_WORDS = sorted(
     "出租人 承租人 受害人 被害人 嫌疑人 违法行为人 行为人 检举人 控告人 报案人 见证人 陈述人 记录人 "
     "签收人 收件人 送达人 受送达人 继承人 配偶 村民 居民 消费者 顾客 员工 职工 工人 店员 司机 患者 "
     "家属 执法人员 工作人员 业户 商户 摊主 店主 老板 厨师 医生 教师 学生 之子 之女 妻子 丈夫 抵押人 "
-    "出质人 质权人 抵押权人 借款人 贷款人 出借人 被继承人 申报人 经办人 开户人 持卡人 户名".split(),
+    "出质人 质权人 抵押权人 借款人 贷款人 出借人 被继承人 申报人 经办人 开户人 持卡人 户名 儿子 女儿 父亲 "
+    "母亲 哥哥 姐姐 弟弟 妹妹 亲属 朋友 同事".split(),
     key=len,
     reverse=True,
 )
 # Role words after which a name is likely but not certain: only jieba's own name guesses count.
 SOFT_ROLE_WORDS = frozenset(
     "村民 居民 消费者 顾客 员工 职工 工人 店员 司机 患者 家属 执法人员 工作人员 业户 商户 摊主 店主 老板 厨师 "
-    "医生 教师 学生 之子 之女 妻子 丈夫 股东 投资人 联系人 车主 房主 户主 配偶".split()
+    "医生 教师 学生 之子 之女 妻子 丈夫 股东 投资人 联系人 车主 房主 户主 配偶 儿子 女儿 父亲 母亲 哥哥 姐姐 "
+    "弟弟 妹妹 亲属 朋友 同事".split()
 )
 _ROLE_SET = frozenset(ROLE_WORDS)
 _ROLE_RE = re.compile("|".join(map(re.escape, ROLE_WORDS)))
