@@ -24,7 +24,13 @@ GENERATOR_MODULES: list[str] = [
     "generators.lookup",
     "generators.catalogue",
     "generators.statistics",
+    "generators.blacklist",
+    "generators.credit",
+    "generators.feeds",
+    "generators.opendata",
     "generators.search",
+    # last: lists every page the families above wrote
+    "generators.sitemap",
 ]
 
 
