@@ -50,4 +50,7 @@ def _generator_classes(pelican_obj):
 
 
 def register():
+    from .timings import write_timings
+
     signals.get_generators.connect(_generator_classes)
+    signals.finalized.connect(write_timings)

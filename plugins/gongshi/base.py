@@ -16,7 +16,7 @@ import math
 
 from pelican.generators import Generator
 
-from . import urls
+from . import timings, urls
 from .store import ContentStore
 
 PAGE_SIZE = 50  # rows per page of a paginated listing
@@ -27,6 +27,13 @@ class FamilyGenerator(Generator):
     family = "base"
     #: (order, url kind, label) to get a link in the main navigation; None for no link
     nav: tuple[int, str, str] | None = None
+
+    def __init_subclass__(cls, **kwargs):
+        # time each family's phases for the benchmark (plugins/gongshi/timings.py)
+        super().__init_subclass__(**kwargs)
+        for phase in ("generate_context", "generate_output"):
+            if phase in cls.__dict__:
+                setattr(cls, phase, timings.timed(phase, cls.__dict__[phase]))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
