@@ -79,15 +79,23 @@ def test_organisations_mostly_intact(rows, scrubbed):
 
 
 def test_speed_5000_short_texts(rows):
+    import jieba.posseg
+
     texts = []
     for offset in range(0, 900, 25):
         texts += [r["duty"][offset:offset + 50] for r in rows if len(r["duty"]) > offset + 10]
     texts = list(dict.fromkeys(texts))[:5000]
     assert len(texts) == 5000
-    scrub_text("预热")
+    scrub_text("被告张三")  # loads jieba and its tag table once
     started = time.perf_counter()
     for t in texts:
         scrub_text(t)
     elapsed = time.perf_counter() - started
-    # 1.6–2.5 s on the development machine; generous bound for a loaded 2-core CI runner.
-    assert elapsed < 8, elapsed
+    started = time.perf_counter()
+    for t in texts:
+        list(jieba.posseg.cut(t))
+    plain = time.perf_counter() - started
+    # 1.6–2.5 s on an idle development machine (plain posseg: ~3.3 s). Relative to plain posseg on
+    # the same texts, so that a loaded CI runner does not make the bound meaningless.
+    assert elapsed < plain, (elapsed, plain)
+    assert elapsed < 20, elapsed
