@@ -30,6 +30,7 @@ class AgencyGenerator(FamilyGenerator):
         matters = store.group_by("matters", "agency_id")
         penalties = store.group_by("penalties", "agency_id", newest_by="decision_date")
         permits = store.group_by("permits", "agency_id", newest_by="decision_date")
+        catalogue = store.group_by("major_decisions", "agency_id")
         crumbs = [("首页", "/")]
         rows = [(a, len(matters.get(a["id"], [])), len(penalties.get(a["id"], [])),
                  len(permits.get(a["id"], []))) for a in agencies]
@@ -46,7 +47,8 @@ class AgencyGenerator(FamilyGenerator):
                        matter_groups=matters_by_category(matters.get(aid, [])),
                        matter_count=len(matters.get(aid, [])),
                        penalties=own_penalties[:RECENT], penalty_count=len(own_penalties),
-                       permits=own_permits[:RECENT], permit_count=len(own_permits))
+                       permits=own_permits[:RECENT], permit_count=len(own_permits),
+                       catalogue_count=len(catalogue.get(aid, [])))
 
 
 GENERATORS = [AgencyGenerator]

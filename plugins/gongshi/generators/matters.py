@@ -32,6 +32,7 @@ class MatterGenerator(FamilyGenerator):
         by_agency = store.group_by("matters", "agency_id")
         by_type = store.group_by("matters", "category_slug")
         decisions = self.context["gongshi_penalties_by_matter"]
+        major = store.group_by("major_decisions", "matter_id")
         home = [("首页", "/")]
         index_crumbs = home + [("权责事项", urls.url_for("matters"))]
         slug_names = {slug: name for name, slug in MATTER_CATEGORIES.items()}
@@ -62,7 +63,8 @@ class MatterGenerator(FamilyGenerator):
                        agency=agencies.get(matter.get("agency_id")),
                        procedure=procedures.get(matter.get("procedure_id")),
                        decisions=decisions.get(matter["id"], [])[:RECENT],
-                       decision_count=len(decisions.get(matter["id"], [])))
+                       decision_count=len(decisions.get(matter["id"], [])),
+                       major_decisions=major.get(matter["id"], []))
 
 
 def _category_order(slug: str):
