@@ -156,7 +156,7 @@ def test_browser_decrypts_with_web_crypto(tiny, page):
         assert "已完成" in steps[1] and "2026年8月1日" in steps[1] and "未开始" in steps[-1]
         text = page.text_content("#lookup-result")
         assert "已超过期限21天" in text and "0532-80000002" in text and "陈述、申辩" in text
-        assert "适用，尚未完成" in text
+        assert "适用（重大执法决定），尚未完成" in text
     shard_requests = [u for u in requests if "/lookup/shards/" in u]
     assert len(shard_requests) == 1
     assert all(u.startswith(base) for u in requests)
@@ -174,7 +174,7 @@ def test_browser_decided_case_shows_remedies_and_calendar_note(tiny, page):
         text = page.text_content("#lookup-result")
         assert "申请行政复议" in text and "提起行政诉讼" in text
         assert "2027年法定节假日安排尚未公布" in text
-        assert "已于2026年10月27日完成" in text  # legal review
+        assert "适用（重大执法决定），已于2026年10月27日完成法制审核" in text
 
 
 @pytest.mark.browser

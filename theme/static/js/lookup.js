@@ -112,6 +112,12 @@
     return texts.next[name] || ("下一环节：" + name + "。");
   }
 
+  function reviewText(r) {
+    var done = r[1] ? "已于" + zhDate(r[1]) + "完成法制审核" : "";
+    if (r[0]) { return done ? "适用（重大执法决定），" + done : "适用（重大执法决定），尚未完成"; }
+    return done ? done + "（本案不属于必须法制审核的重大执法决定）" : "本案不属于必须法制审核的重大执法决定";
+  }
+
   function render(section, entry, texts) {
     section.textContent = "";
     var h = el("h2", entry.n);
@@ -131,8 +137,7 @@
     var limits = el("dl", null, "lookup-facts");
     var noLimit = entry.p === "简易程序" ? "简易程序当场作出决定，不适用九十日期限" : "未记录立案日期，无法计算期限";
     row(limits, "作出处罚决定的期限", entry.d ? zhDate(entry.d[0]) + "前（立案之日起九十日）：" + entry.d[1] : noLimit);
-    row(limits, "法制审核", entry.r[0] ? (entry.r[1] ? "适用，已于" + zhDate(entry.r[1]) + "完成" : "适用，尚未完成")
-                                       : "本案不属于须经法制审核的重大执法决定");
+    row(limits, "法制审核", reviewText(entry.r));
     row(limits, "下一步", nextStep(entry, texts));
     section.appendChild(limits);
 
