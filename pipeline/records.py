@@ -175,7 +175,9 @@ class Party:
             return None
         for raw, masked in self.masks:
             text = text.replace(raw, masked)
-        return Pending(text, self.keep)
+        # scrub_text protects keep-list names where they occur; a name absent from the text
+        # changes nothing, and dropping it lets one scrub serve every party ("当事人已缴纳罚款")
+        return Pending(text, tuple(n for n in self.keep if n in text))
 
 
 class Citer:
