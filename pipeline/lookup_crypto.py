@@ -22,6 +22,7 @@ import hashlib
 import hmac
 import json
 import os
+import tempfile
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -74,8 +75,11 @@ class KeyCache:
         self._old: dict[str, str] = {}
         self._used: dict[str, str] = {}
         if path and os.path.exists(path):
-            with open(path, encoding="utf-8") as fh:
-                self._old = json.load(fh)
+            try:
+                with open(path, encoding="utf-8") as fh:
+                    self._old = dict(json.load(fh))
+            except (OSError, ValueError, TypeError):  # a damaged cache only costs time
+                self._old = {}
 
     @staticmethod
     def key(case_no: str, code: str, salt: bytes, iterations: int) -> str:
@@ -95,9 +99,9 @@ class KeyCache:
     def save(self) -> None:
         if not self.path:
             return
-        os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
-        tmp = self.path + ".tmp"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        folder = os.path.dirname(os.path.abspath(self.path))
+        os.makedirs(folder, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".lookup-key-cache-")  # mode 0600
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(self._used, fh, sort_keys=True, indent=0)
         os.replace(tmp, self.path)

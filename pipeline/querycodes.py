@@ -15,6 +15,7 @@ import hmac
 import math
 import os
 import re
+import tempfile
 import unicodedata
 
 from .ids import normalise_identifier
@@ -130,8 +131,7 @@ def write_codes_csv(path: str, codes: dict[str, str]) -> None:
     """Staff-only list `案件编号,查询码` sorted by case number; readable by its owner only."""
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    tmp = path + ".tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".codes-")  # mode 0600, unique per writer
     with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(["案件编号", "查询码"])

@@ -88,3 +88,10 @@ def test_check_shards(tmp_path):
     (folder / "2.bin").write_bytes(b"z" * 99)
     with pytest.raises(ValueError):
         lc.check_shards(str(tmp_path))
+
+
+def test_damaged_key_cache_is_ignored(tmp_path):
+    path = tmp_path / "cache.json"
+    path.write_text("{not json", encoding="utf-8")
+    derived, fresh = lc.derive_many([("A1", "CODE-AAAA-BBBB-CCCC")], SALT, ITER, lc.KeyCache(str(path)))
+    assert fresh == 1 and len(derived[0]) == 64
