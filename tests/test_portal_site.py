@@ -190,3 +190,10 @@ def test_listing_pages_match_record_count(site, kind):
         rel = [kind, "index.html"] if p == 1 else [kind, "page", str(p), "index.html"]
         listed += len(re.findall(rf'href="/{kind}/[a-z0-9-]+/"', _read(os.path.join(site.output_dir, *rel))))
     assert listed == n
+
+
+def test_rendered_site_passes_the_leak_gate(site):
+    """Nothing the templates add (phones of bodies, certificate numbers, ids) looks like personal data."""
+    from pipeline.leakgate import scan_tree
+
+    assert scan_tree(site.output_dir) == []
