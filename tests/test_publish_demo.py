@@ -80,40 +80,12 @@ def test_daily_rebuild_removes_the_record_that_expired_and_says_expired(demo_tar
     assert store.current_id() == second.build_id
 
 
-def test_same_input_and_date_give_an_identical_tree(demo_target, demo_exports, tmp_path):
-    again = _pub(demo_exports, str(tmp_path / "other"), DEMO_AS_OF)
-    assert again.build_id == demo_target["first"].build_id
-    assert tree_digest(again.release_dir) == demo_target["first_digest"]
-
-
 def test_rollback_restores_the_previous_release_byte_for_byte(demo_target, tmp_path):
     copy = str(tmp_path / "copy")
     shutil.copytree(demo_target["target"], copy, symlinks=True)
     assert tree_digest(os.path.join(copy, "current")) != demo_target["first_digest"]
     assert rollback(copy, wait=0)[1] == demo_target["first"].build_id
     assert tree_digest(os.path.join(copy, "current")) == demo_target["first_digest"]
-
-
-def test_kill_9_mid_render_leaves_the_live_release(demo_target, demo_exports, tmp_path):
-    copy = str(tmp_path / "copy")
-    shutil.copytree(demo_target["target"], copy, symlinks=True)
-    link = os.readlink(os.path.join(copy, "current"))
-    live = tree_digest(os.path.join(copy, "current"))
-    releases = os.path.join(copy, "releases")
-    proc = subprocess.Popen([sys.executable, "-m", "pipeline", "publish", "--source", demo_exports,
-                             "--target", copy, "--as-of", "2026-11-23", "--quiet", "--wait", "0"],
-                            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 300
-    while True:  # kill as soon as the renderer has written some pages
-        tmp = [os.path.join(releases, n) for n in os.listdir(releases) if n.endswith(".tmp")]
-        if tmp and any(files for _d, _s, files in os.walk(tmp[0])):
-            break
-        assert proc.poll() is None and time.monotonic() < deadline, "never saw the render start"
-        time.sleep(0.01)
-    proc.send_signal(signal.SIGKILL)
-    assert proc.wait(timeout=30) == -signal.SIGKILL
-    assert os.readlink(os.path.join(copy, "current")) == link
-    assert tree_digest(os.path.join(copy, "current")) == live
 
 
 def _valid_id_number() -> str:
@@ -128,17 +100,58 @@ def _steps_with(**overrides) -> Steps:
     return steps
 
 
-@pytest.fixture(scope="module")
-def fixture_target(tmp_path_factory):
-    """The small fixture exports published once: the live release refused runs must not touch."""
-    target = str(tmp_path_factory.mktemp("publish-fixture") / "site")
+@pytest.fixture(scope="module", autouse=True)
+def code_secret():
+    """The fixture exports are not demo data: their derived 查询码 need a secret (also for the
+    subprocess, which inherits the environment)."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("GONGSHI_CODE_SECRET", "publish-tests-secret-0123456789")
-        _pub(FIXTURE_EXPORTS, target, DEMO_AS_OF, max_quarantine_share=1.0)
-        yield target
+        yield
 
 
-def _assert_refused(target, source, match, steps):
+@pytest.fixture(scope="module")
+def fixture_target(tmp_path_factory, code_secret):
+    """The small fixture exports published once: the live release refused runs must not touch."""
+    target = str(tmp_path_factory.mktemp("publish-fixture") / "site")
+    result = _pub(FIXTURE_EXPORTS, target, DEMO_AS_OF, max_quarantine_share=1.0)
+    return {"target": target, "result": result, "digest": tree_digest(result.release_dir)}
+
+
+def test_same_input_and_date_give_an_identical_tree(fixture_target, tmp_path):
+    again = _pub(FIXTURE_EXPORTS, str(tmp_path / "other"), DEMO_AS_OF, max_quarantine_share=1.0)
+    assert again.build_id == fixture_target["result"].build_id
+    assert tree_digest(again.release_dir) == fixture_target["digest"]
+
+
+def test_kill_9_mid_render_leaves_the_live_release(fixture_target, tmp_path):
+    copy = str(tmp_path / "copy")
+    shutil.copytree(fixture_target["target"], copy, symlinks=True)
+    link = os.readlink(os.path.join(copy, "current"))
+    live = tree_digest(os.path.join(copy, "current"))
+    releases = os.path.join(copy, "releases")
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline", "publish", "--source", FIXTURE_EXPORTS,
+                             "--target", copy, "--as-of", "2026-11-23", "--quiet", "--wait", "0",
+                             "--max-quarantine-share", "1"], cwd=REPO,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while True:  # kill as soon as the renderer has written some pages
+        tmp = [os.path.join(releases, n) for n in os.listdir(releases) if n.endswith(".tmp")]
+        if tmp and any(files for _d, _s, files in os.walk(tmp[0])):
+            break
+        assert proc.poll() is None and time.monotonic() < deadline, "never saw the render start"
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    assert proc.wait(timeout=30) == -signal.SIGKILL
+    assert os.readlink(os.path.join(copy, "current")) == link
+    assert tree_digest(os.path.join(copy, "current")) == live
+    # the next publish clears the killed run's leftovers
+    _pub(FIXTURE_EXPORTS, copy, DEMO_AS_OF, max_quarantine_share=1.0)
+    assert not [n for n in os.listdir(releases) if n.endswith(".tmp")]
+    assert not os.path.exists(os.path.join(copy, "work"))
+
+
+def _assert_refused(fixture, source, match, steps):
+    target = fixture["target"]
     link = os.readlink(os.path.join(target, "current"))
     live = tree_digest(os.path.join(target, "current"))
     with pytest.raises(PublishError, match=match) as info:
@@ -156,12 +169,12 @@ def test_an_id_number_planted_in_content_yaml_is_reported_with_file_and_line(fix
         from pipeline.pull import pull
 
         report = pull(source, **kw)
-        folder = os.path.join(kw["content_dir"], "penalties")
+        folder = os.path.join(kw["content_dir"], "agencies")
         name = sorted(os.listdir(folder))[0]
         with open(os.path.join(folder, name), "a", encoding="utf-8") as fh:
-            fh.write(f"note: 当事人身份证号 {_valid_id_number()}\n")
+            fh.write(f"duties: 联系人身份证号 {_valid_id_number()}\n")
         with open(os.path.join(folder, name), encoding="utf-8") as fh:
-            planted["where"] = f"content/penalties/{name}:{len(fh.readlines())}"
+            planted["where"] = f"content/agencies/{name}:{len(fh.readlines())}"
         return report
 
     message = _assert_refused(fixture_target, FIXTURE_EXPORTS, "泄露检查",
