@@ -88,10 +88,13 @@ class Report:
         quarantined = [q for name in TABLE_ORDER for q in self.tables.get(name, {}).get("quarantined", [])]
         if quarantined:
             lines.append(f"隔离的行（共 {len(quarantined)} 行，请修正导出文件后重新导入）：")
-            for q in quarantined[:max_quarantined]:
-                lines.append(f"    {q['file']} 第{q['row']}行 字段“{q['field']}”：{q['reason']}")
-            if len(quarantined) > max_quarantined:
-                lines.append(f"    …… 其余 {len(quarantined) - max_quarantined} 行见 JSON 报告")
+            groups = _runs(quarantined)
+            for first, last, q in groups[:max_quarantined]:
+                rows = f"第{first}行" if first == last else f"第{first}–{last}行（{last - first + 1} 行）"
+                lines.append(f"    {q['file']} {rows} 字段“{q['field']}”：{q['reason']}")
+            if len(groups) > max_quarantined:
+                rest = sum(last - first + 1 for first, last, _ in groups[max_quarantined:])
+                lines.append(f"    …… 其余 {rest} 行见 JSON 报告")
         for path, columns in sorted(self.unknown_columns.items()):
             lines.append(f"未识别的列（未使用）{path}：{'、'.join(columns)}"
                          f" —— 如需使用，请在来源配置的 columns 中映射")
@@ -102,3 +105,17 @@ class Report:
             lines.append("严格模式（--strict）：存在隔离的行，本次未写出任何内容。")
         return "\n".join(lines)
 
+
+def _runs(quarantined: list[dict]) -> list[tuple[int, int, dict]]:
+    """Consecutive rows of one file with the same field and reason (e.g. every event of one
+    quarantined case) become one line: (first row, last row, entry)."""
+    runs: list[tuple[int, int, dict]] = []
+    for q in quarantined:
+        if runs:
+            first, last, prev = runs[-1]
+            if (prev["file"], prev["field"], prev["reason"]) == (q["file"], q["field"], q["reason"]) \
+                    and q["row"] == last + 1:
+                runs[-1] = (first, q["row"], prev)
+                continue
+        runs.append((q["row"], q["row"], q))
+    return runs

@@ -194,3 +194,12 @@ def test_missing_query_code_secret_stops_before_writing(exports, tmp_path, monke
     with pytest.raises(PipelineError, match="GONGSHI_CODE_SECRET"):
         _pull(exports, tmp_path)
     assert not (tmp_path / "content").exists()
+
+
+def test_summary_folds_consecutive_rows_with_one_reason():
+    report = Report(as_of="2024-06-30", source="x")
+    same = {"file": "e.csv", "field": "案件编号", "reason": "案件不存在"}
+    report.tables["case_events"] = {"rows": 4, "published": 0, "withheld": {}, "quarantined": [
+        {**same, "row": 5}, {**same, "row": 6}, {**same, "row": 7}, {**same, "row": 9}]}
+    text = report.summary()
+    assert "e.csv 第5–7行（3 行）" in text and "e.csv 第9行" in text
