@@ -135,24 +135,34 @@ def _top_urls(page, n: int = 10) -> list[str]:
         f"els => els.slice(0, {n}).map(e => e.pathname + e.hash)")
 
 
-def search_figures(output_dir: str, queries: list[str] | None = None) -> dict:
-    """Index sizes + per-query first-search transfer and render time (fresh browser context per
-    query, so nothing is cached between them)."""
+@contextlib.contextmanager
+def _chromium(browser=None):
+    """The given Playwright browser (e.g. a test fixture's), or a fresh headless Chromium."""
+    if browser is not None:
+        yield browser
+        return
     from playwright.sync_api import sync_playwright
 
+    with sync_playwright() as p:
+        own = p.chromium.launch(executable_path=CHROMIUM, args=["--disable-dev-shm-usage"])
+        try:
+            yield own
+        finally:
+            own.close()
+
+
+def search_figures(output_dir: str, queries: list[str] | None = None, browser=None) -> dict:
+    """Index sizes + per-query first-search transfer and render time (fresh browser context per
+    query, so nothing is cached between them). `browser`: an open Playwright browser to reuse."""
     queries = queries or default_queries(output_dir)
     static_gz = sum(_gz(os.path.join(output_dir, p)) for p in STATIC_FILES
                     if os.path.exists(os.path.join(output_dir, p)))
     runs = []
-    with serve(output_dir) as base, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--disable-dev-shm-usage"])
-        try:
-            for q in queries:
-                context = browser.new_context()
-                runs.append(_run_query(context.new_page(), base, q, output_dir))
-                context.close()
-        finally:
-            browser.close()
+    with serve(output_dir) as base, _chromium(browser) as chromium:
+        for q in queries:
+            context = chromium.new_context()
+            runs.append(_run_query(context.new_page(), base, q, output_dir))
+            context.close()
     transfers = [r["data_gzip"] for r in runs]
     renders = [r["render_ms"] for r in runs if r["render_ms"]]
     firsts = [r["first_ms"] for r in runs if r["first_ms"]]
@@ -250,14 +260,33 @@ def _overlap(ours: list[str], theirs: list[str]) -> float | None:
     return (sum(1 for u in dict.fromkeys(a) if u in b) / len(dict.fromkeys(a))) if a else None
 
 
-def pagefind_reference(output_dir: str, queries: list[str], ours: dict[str, list[str]]) -> dict:
+def _pagefind_query(chromium, base: str, folder: str, q: str, ours: list[str]) -> dict:
+    context = chromium.new_context()
+    page = context.new_page()
+    fetched: list[str] = []
+    page.on("requestfinished", lambda r: fetched.append(urlsplit(r.url).path))
+    page.goto(f"{base}/?q={quote(q)}")
+    page.wait_for_selector("#out[data-state=done]", state="attached", timeout=60000)
+    files = sorted({f for f in fetched if f.startswith("/pagefind/")})
+    # Pagefind's index and fragment files are gzipped already: count the smaller size
+    transfer = sum(min(os.path.getsize(os.path.join(folder, f.lstrip("/"))),
+                       _gz(os.path.join(folder, f.lstrip("/")))) for f in files)
+    urls = json.loads(page.get_attribute("#out", "data-urls"))
+    result = {"query": q, "transfer": transfer, "files": len(files),
+              "count": int(page.get_attribute("#out", "data-count")),
+              "ms": float(page.get_attribute("#out", "data-ms")),
+              "top": urls, "overlap": _overlap(ours, urls)}
+    context.close()
+    return result
+
+
+def pagefind_reference(output_dir: str, queries: list[str], ours: dict[str, list[str]],
+                       browser=None) -> dict:
     """Build Pagefind (extended: segments Chinese) over the same output's record pages into a
     temp folder, run the same queries in Chromium, and compare the top-10 page lists."""
     import subprocess
     import sys
     import tempfile
-
-    from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as tmp:
         bundle = os.path.join(tmp, "pagefind")
@@ -272,29 +301,8 @@ def pagefind_reference(output_dir: str, queries: list[str], ours: dict[str, list
                 fh.write(text)
         index_bytes = sum(os.path.getsize(os.path.join(d, f))
                           for d, _, files in os.walk(bundle) for f in files)
-        runs = []
-        with serve(tmp) as base, sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--disable-dev-shm-usage"])
-            try:
-                for q in queries:
-                    context = browser.new_context()
-                    page = context.new_page()
-                    fetched: list[str] = []
-                    page.on("requestfinished", lambda r: fetched.append(urlsplit(r.url).path))
-                    page.goto(f"{base}/?q={quote(q)}")
-                    page.wait_for_selector("#out[data-state=done]", state="attached", timeout=60000)
-                    files = sorted({f for f in fetched if f.startswith("/pagefind/")})
-                    # Pagefind's index and fragment files are gzipped already: count the smaller
-                    transfer = sum(min(os.path.getsize(os.path.join(tmp, f.lstrip("/"))),
-                                       _gz(os.path.join(tmp, f.lstrip("/")))) for f in files)
-                    urls = json.loads(page.get_attribute("#out", "data-urls"))
-                    runs.append({"query": q, "transfer": transfer, "files": len(files),
-                                 "count": int(page.get_attribute("#out", "data-count")),
-                                 "ms": float(page.get_attribute("#out", "data-ms")),
-                                 "top": urls, "overlap": _overlap(ours.get(q, []), urls)})
-                    context.close()
-            finally:
-                browser.close()
+        with serve(tmp) as base, _chromium(browser) as chromium:
+            runs = [_pagefind_query(chromium, base, tmp, q, ours.get(q, [])) for q in queries]
     transfers = [r["transfer"] for r in runs]
     overlaps = [r["overlap"] for r in runs if r["overlap"] is not None]
     return {"index_bytes": index_bytes, "queries": runs,
