@@ -65,11 +65,20 @@ def rows_to_records(state: TableState, raw: RawTable, cmap: ColumnMap, *, as_of:
         record["_file"], record["_row"] = base, number
         state.rows += 1
         if problems:
-            state.quarantine(record, problems[0])
+            state.quarantine(record, _combined(problems))
             continue
         on = record.get(_MINOR_ON.get(state.name, "")) or as_of
         record["_minor"] = bool(id_number) and bool(is_minor(id_number, on))
         state.records.append(record)
+
+
+def _combined(problems: list[Problem]) -> Problem:
+    """One quarantine entry per row: the first problem, then the others, so staff fix all at once."""
+    first, others = problems[0], problems[1:]
+    if not others:
+        return first
+    more = "；".join(f"“{p.field}”{p.reason}" for p in others)
+    return Problem(first.field, f"{first.reason}；另有：{more}")
 
 
 def _content(record: dict) -> tuple:
@@ -158,7 +167,6 @@ def check_references(states: dict[str, TableState]) -> list[str]:
             if found is None and check_agencies:
                 return Problem(field_name, f"找不到执法主体“{record.get(field_key)}”（执法主体表中没有此名称或信用代码）")
             record["agency_id"] = agency_id(found["credit_code"]) if found else None
-            record["agency_record"] = found
             return None
         return check
 

@@ -89,3 +89,9 @@ def test_references_between_tables():
     assert [(q.file, q.row, q.field) for q in matters.quarantined] == [("m.csv", 4, "实施主体")]
     assert [(q.row, q.field) for q in events.quarantined] == [(3, "案件编号")]
     assert cases.records[0]["matter_id"] is None and any("事项编码" in w for w in warnings)
+
+
+def test_every_problem_of_a_row_is_named_in_one_entry():
+    state = _state("supervision", SUP_HEADER + ["整改意见书数"], [["二〇二四", "三", "1"]], file="s.csv")
+    [q] = state.quarantined
+    assert q.field == "年度" and "抽查案卷数" in q.reason
