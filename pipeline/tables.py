@@ -90,22 +90,25 @@ def normalise_header(header: str) -> str:
 F = Field
 R = True  # readability: F("主体名称", "name", R)
 
-_PARTY_FIELDS = lambda p: (  # noqa: E731 — the 双公示 party block shared by penalties and permits
-    F("行政相对人名称", "party_name", R, aliases=(f"{p}_XDR_MC",)),
-    F("行政相对人类别", "party_kind", R, ENUM, PARTY_KINDS, aliases=(f"{p}_XDR_LB",)),
-    F("行政相对人代码_1(统一社会信用代码)", "party_credit_code", kind=CREDIT,
-      aliases=(f"{p}_XDR_SHXYM", "行政相对人代码_1", "统一社会信用代码")),
-    F("行政相对人代码_2(工商注册号)", "code_2", aliases=(f"{p}_XDR_GSZC", "行政相对人代码_2")),
-    F("行政相对人代码_3(组织机构代码)", "code_3", aliases=(f"{p}_XDR_ZZJG", "行政相对人代码_3")),
-    F("行政相对人代码_4(税务登记号)", "code_4", aliases=(f"{p}_XDR_SWDJ", "行政相对人代码_4")),
-    F("行政相对人代码_5(事业单位证书号)", "code_5", aliases=(f"{p}_XDR_SYDW", "行政相对人代码_5")),
-    F("行政相对人代码_6(社会组织登记证号)", "code_6", aliases=(f"{p}_XDR_SHZZ", "行政相对人代码_6")),
-    F("法定代表人", "legal_rep", aliases=(f"{p}_FRDB",)),
-    F("法定代表人证件类型", "legal_rep_id_type", aliases=(f"{p}_FR_ZJLX",)),
-    F("法定代表人证件号码", "legal_rep_id_number", kind=SECRET, aliases=(f"{p}_FR_ZJHM",)),
-    F("证件类型", "id_type", aliases=(f"{p}_XDR_ZJLX",)),
-    F("证件号码", "id_number", kind=SECRET, aliases=(f"{p}_XDR_ZJHM", "身份证号码", "身份证号")),
-)
+def _party_fields(p: str) -> tuple[Field, ...]:
+    """The 双公示 party block shared by penalties (p='CF') and permits (p='XK')."""
+    return (
+        F("行政相对人名称", "party_name", R, aliases=(f"{p}_XDR_MC",)),
+        F("行政相对人类别", "party_kind", R, ENUM, PARTY_KINDS, aliases=(f"{p}_XDR_LB",)),
+        F("行政相对人代码_1(统一社会信用代码)", "party_credit_code", kind=CREDIT,
+          aliases=(f"{p}_XDR_SHXYM", "行政相对人代码_1", "统一社会信用代码")),
+        F("行政相对人代码_2(工商注册号)", "code_2", aliases=(f"{p}_XDR_GSZC", "行政相对人代码_2")),
+        F("行政相对人代码_3(组织机构代码)", "code_3", aliases=(f"{p}_XDR_ZZJG", "行政相对人代码_3")),
+        F("行政相对人代码_4(税务登记号)", "code_4", aliases=(f"{p}_XDR_SWDJ", "行政相对人代码_4")),
+        F("行政相对人代码_5(事业单位证书号)", "code_5", aliases=(f"{p}_XDR_SYDW", "行政相对人代码_5")),
+        F("行政相对人代码_6(社会组织登记证号)", "code_6", aliases=(f"{p}_XDR_SHZZ", "行政相对人代码_6")),
+        F("法定代表人", "legal_rep", aliases=(f"{p}_FRDB",)),
+        F("法定代表人证件类型", "legal_rep_id_type", aliases=(f"{p}_FR_ZJLX",)),
+        F("法定代表人证件号码", "legal_rep_id_number", kind=SECRET, aliases=(f"{p}_FR_ZJHM",)),
+        F("证件类型", "id_type", aliases=(f"{p}_XDR_ZJLX",)),
+        F("证件号码", "id_number", kind=SECRET, aliases=(f"{p}_XDR_ZJHM", "身份证号码", "身份证号")),
+    )
+
 
 TABLES: dict[str, Table] = {t.name: t for t in (
     Table("agencies", "执法主体", (
@@ -157,7 +160,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         F("记录方式", "record_mode", kind=ENUM, choices=("文字", "音像")),
         F("录入日期", "entered_date", kind=DATE, aliases=("登记日期",)),  # portal extension
     ), ("case_no", "stage", "date")),
-    Table("penalties", "行政处罚", _PARTY_FIELDS("CF") + (
+    Table("penalties", "行政处罚", _party_fields("CF") + (
         F("行政处罚决定书文号", "decision_no", R, aliases=("CF_WSH", "决定书文号")),
         F("违法行为类型", "violation_type", R, aliases=("CF_WFXW",)),
         F("违法事实", "facts", R, aliases=("CF_SY",)),
@@ -183,7 +186,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         F("公示日期", "disclosed_date", kind=DATE, aliases=("上网日期",)),
         F("撤回公示日期", "withdrawn_published_date", kind=DATE),
     ), ("agency_credit_code", "decision_no")),
-    Table("permits", "行政许可", _PARTY_FIELDS("XK") + (
+    Table("permits", "行政许可", _party_fields("XK") + (
         F("行政许可决定文书名称", "decision_name", R, aliases=("XK_XKWS",)),
         F("行政许可决定文书号", "decision_no", R, aliases=("XK_WSH",)),
         F("许可类别", "category", R, ENUM, ("普通", "特许", "认可", "核准", "登记", "其他"), True,
