@@ -207,3 +207,22 @@ def test_expired_records_are_not_indexed(tmp_path, monkeypatch):
     from pipeline.ids import normalise_identifier
     for ident in gone.values():
         assert normalise_identifier(ident) not in late_idents
+
+
+def test_every_search_link_resolves(fixture_site):
+    """Each URL in the doc store and identifier map is a rendered page (and anchor)."""
+    out = fixture_site.output_dir
+    manifest = load(out, "manifest.json")
+    targets = [row[1] for row in _doc_rows(out, manifest)]
+    for n in range(manifest["idShards"]):
+        targets += [entry[1] for entries in load(out, f"x/{n}.json").values() for entry in entries]
+    pages: dict[str, str] = {}
+    for url in sorted(set(targets)):
+        path, _, anchor = url.partition("#")
+        file = os.path.join(out, path.lstrip("/"), "index.html")
+        assert os.path.exists(file), url
+        if anchor:
+            if file not in pages:
+                with open(file, encoding="utf-8") as fh:
+                    pages[file] = fh.read()
+            assert f'id="{anchor}"' in pages[file], url
