@@ -89,13 +89,29 @@ def _sha256(path: str) -> str:
     return digest.hexdigest()
 
 
+def _header_and_columns(src, raw):
+    """Map the header; when the first row is a title (some platforms put 《…公示表》 above the
+    header), take the first of the next few rows that has every required column."""
+    try:
+        return raw, map_columns(src, raw.header)
+    except PipelineError as first_error:
+        for index in range(1, min(6, len(raw.records))):
+            candidate = raw.with_header_at(index)
+            try:
+                cmap = map_columns(src, candidate.header)
+            except PipelineError:
+                continue
+            log.warning("%s：表头在第%d行，上面的行已跳过", os.path.basename(src.path), raw.records[index][0])
+            return candidate, cmap
+        raise first_error
+
+
 def _read_all(spec, states, report: Report, as_of: dt.date, progress: bool) -> list[dict]:
     from pipeline.sanitize import is_minor
 
     inputs = []
     for src in tqdm(spec.sources, desc="读取导出文件", unit="个", disable=not progress):
-        raw = read_file(src.path, encoding=src.encoding, sheet=src.sheet)
-        cmap = map_columns(src, raw.header)
+        raw, cmap = _header_and_columns(src, read_file(src.path, encoding=src.encoding, sheet=src.sheet))
         base = os.path.basename(src.path)
         if cmap.unknown:
             report.unknown_columns[base] = cmap.unknown

@@ -28,6 +28,14 @@ class RawTable:
     rows: list[tuple[int, list[str]]]   # (row number as seen in the file, cells aligned to header)
     encoding: str | None                # detected/used text encoding; None for spreadsheets
     broken: list[tuple[int, str]] = field(default_factory=list)  # rows that cannot be aligned
+    # every non-empty record with its row number, so a header below a title row can be found
+    records: list[tuple[int, list[str]]] = field(default_factory=list, repr=False)
+
+    def with_header_at(self, index: int) -> "RawTable":
+        """The same file read with its index-th non-empty record as the header (title rows above
+        the header, as some platforms export them, are then skipped)."""
+        header, rows, broken = _align(self.records[index][1], self.records[index + 1:])
+        return RawTable(self.path, header, rows, self.encoding, broken, self.records)
 
 
 def _decode(path: str, data: bytes, encoding: str | None) -> tuple[str, str]:
@@ -52,14 +60,18 @@ def _clean(cell) -> str:
     return str(cell).strip()
 
 
-def _split(path: str, records: list[list[str]], first_row: int = 1) -> tuple[list[str], list, list]:
-    """Header = first non-empty record; drop fully empty records but keep their numbering.
-    A row with more filled cells than the header has is set aside as broken (quarantined)."""
+def _numbered(path: str, records: list[list[str]], first_row: int = 1) -> list[tuple[int, list[str]]]:
+    """Non-empty records with the row number a spreadsheet shows (empty rows keep their number)."""
     numbered = [(first_row + i, [_clean(c) for c in rec]) for i, rec in enumerate(records)]
     numbered = [(n, rec) for n, rec in numbered if any(rec)]
     if not numbered:
         raise PipelineError(f"{path}: 文件为空，没有表头")
-    (_, header), body = numbered[0], numbered[1:]
+    return numbered
+
+
+def _align(header: list[str], body: list[tuple[int, list[str]]]) -> tuple[list[str], list, list]:
+    """Cells padded to the header's width; a row with more filled cells than the header has is
+    set aside as broken (it is quarantined, the rest of the file is read)."""
     width = len(header)
     rows, broken = [], []
     for n, rec in body:
@@ -71,8 +83,9 @@ def _split(path: str, records: list[list[str]], first_row: int = 1) -> tuple[lis
 
 
 def _table(path: str, records: list[list[str]], encoding: str | None) -> RawTable:
-    header, rows, broken = _split(path, records)
-    return RawTable(path, header, rows, encoding, broken)
+    numbered = _numbered(path, records)
+    header, rows, broken = _align(numbered[0][1], numbered[1:])
+    return RawTable(path, header, rows, encoding, broken, numbered)
 
 
 def read_csv(path: str, encoding: str | None = None) -> RawTable:

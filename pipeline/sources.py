@@ -149,10 +149,10 @@ def map_columns(source: Source, header: list[str]) -> ColumnMap:
             raise PipelineError(f"{source.path}: values 中的“{name}”不是表 {source.table} 的字段")
         if field.key not in seen:
             constants[field.key] = value
-    for field in table.required:
-        if field.key not in seen and field.key not in constants:
-            raise PipelineError(f"{source.path}: 缺少必填列“{field.name}”（表 {source.table}）；"
-                                f"表头为：{'、'.join(h for h in header if h)}")
+    missing = [f.name for f in table.required if f.key not in seen and f.key not in constants]
+    if missing:
+        raise PipelineError(f"{source.path}: 缺少必填列“{'”“'.join(missing)}”（表 {source.table}）；"
+                            f"表头为：{'、'.join(h for h in header if h)}")
     headers = {normalise_header(h) for h in header}
     unmatched = [k for k in source.columns if normalise_header(k) not in headers]
     return ColumnMap(by_index, unknown, constants, unmatched)

@@ -179,3 +179,15 @@ def test_folder_and_sources_file(tmp_path):
 def test_unknown_source_path_is_an_error(tmp_path):
     with pytest.raises(PipelineError, match="nowhere"):
         resolve(str(tmp_path / "nowhere"))
+
+
+def test_header_below_a_title_row_is_found(tmp_path):
+    from pipeline.pull import _header_and_columns
+    path = tmp_path / "agencies.csv"
+    path.write_text("执法主体公示表,,\n\n" + ",".join(HEADER) + "\n" + ",".join(ROW) + "\n", encoding="utf-8")
+    raw, cmap = _header_and_columns(Source(str(path), "agencies"), read_file(str(path)))
+    assert raw.header == HEADER and raw.rows == [(4, ROW)]
+    assert dict(cmap.by_index) == {0: "name", 1: "credit_code", 2: "kind"}
+    path.write_text("执法主体公示表\n主体名称\n甲\n", encoding="utf-8")
+    with pytest.raises(PipelineError, match="统一社会信用代码"):
+        _header_and_columns(Source(str(path), "agencies"), read_file(str(path)))
