@@ -12,13 +12,11 @@ and reduces the rest to a count.
 from __future__ import annotations
 
 import math
-import os
 import statistics as pystats
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-import yaml
 
 from pipeline import workdays
 
@@ -120,25 +118,9 @@ class Dataset:
         return sorted(found)
 
 
-def load_facts(content_dir: str) -> dict[str, list[dict]]:
-    """facts/<table>-<year>.yaml grouped by table (the store flattens them, losing the table)."""
-    folder = os.path.join(content_dir, "facts")
-    tables: dict[str, list[dict]] = {}
-    if not os.path.isdir(folder):
-        return tables
-    for name in sorted(os.listdir(folder)):
-        stem, ext = os.path.splitext(name)
-        if ext != ".yaml" or "-" not in stem:
-            continue
-        table = stem.rsplit("-", 1)[0]
-        with open(os.path.join(folder, name), encoding="utf-8") as fh:
-            tables.setdefault(table, []).extend(yaml.safe_load(fh) or [])
-    return tables
-
-
 def dataset_from_store(store, as_of: date | None = None) -> Dataset:
     """Build a Dataset from a plugins.gongshi.store.ContentStore (or anything with .records/.root)."""
-    facts = load_facts(store.root)
+    facts = store.facts()
     as_of = as_of or parse_date(store.site.get("as_of")) or date.today()
     return Dataset(
         as_of=as_of,

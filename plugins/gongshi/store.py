@@ -106,6 +106,21 @@ class ContentStore:
             self._cache[kind] = loaded
         return self._cache[kind]
 
+    def facts(self) -> dict[str, list[dict]]:
+        """facts/<table>-<year>.yaml grouped by table (records("facts") flattens them). Cached."""
+        key = "facts#by_table"
+        if key not in self._cache:
+            folder = os.path.join(self.root, "facts")
+            tables: dict[str, list[dict]] = {}
+            names = sorted(os.listdir(folder)) if os.path.isdir(folder) else []
+            for name in names:
+                stem, ext = os.path.splitext(name)
+                if ext == ".yaml" and "-" in stem:
+                    data = _load(os.path.join(folder, name)) or []
+                    tables.setdefault(stem.rsplit("-", 1)[0], []).extend(data)
+            self._cache[key] = tables  # type: ignore[assignment]
+        return self._cache[key]  # type: ignore[return-value]
+
     def by_id(self, kind: str) -> dict[str, dict]:
         key = f"{kind}#by_id"
         if key not in self._cache:
