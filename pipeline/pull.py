@@ -251,6 +251,8 @@ def pull(source: str, *, as_of: dt.date, content_dir: str = "content", report_pa
         for state in states.values():
             dedupe(state)
         report.warnings.extend(check_references(states))
+        report.warnings.extend(f"{s.name}：{s.reclassified} 行的当事人代码是身份证号码，已按自然人处理（不公开姓名）"
+                               for s in states.values() if s.reclassified)
     if strict and any(s.quarantined for s in states.values()):
         for state in states.values():
             state.withheld["not_exported_strict"] += len(state.records)

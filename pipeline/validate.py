@@ -39,6 +39,7 @@ class TableState:
     withheld: Counter = field(default_factory=Counter)
     published: int = 0
     provided: bool = False  # at least one source file was given for this table
+    reclassified: int = 0   # rows declared as organisations whose code column held an ID number
 
     def quarantine(self, record: dict, problem: Problem) -> None:
         self.quarantined.append(Quarantined(self.name, record["_file"], record["_row"],
@@ -67,6 +68,10 @@ def rows_to_records(state: TableState, raw: RawTable, cmap: ColumnMap, *, as_of:
         if problems:
             state.quarantine(record, _combined(problems))
             continue
+        if record.get("_person_code") and record.get("party_kind") not in (None, "自然人"):
+            # an ID number where the credit code belongs: treat the party as the person it is
+            record["party_kind"] = "自然人"
+            state.reclassified += 1
         on = record.get(_MINOR_ON.get(state.name, "")) or as_of
         record["_minor"] = bool(id_number) and bool(is_minor(id_number, on))
         state.records.append(record)

@@ -95,3 +95,11 @@ def test_every_problem_of_a_row_is_named_in_one_entry():
     state = _state("supervision", SUP_HEADER + ["整改意见书数"], [["二〇二四", "三", "1"]], file="s.csv")
     [q] = state.quarantined
     assert q.field == "年度" and "抽查案卷数" in q.reason
+
+
+def test_an_id_number_in_the_code_column_makes_the_party_a_natural_person():
+    header = ["案件编号", "案件名称", "实施主体", "程序类型", "当事人名称", "当事人类别", "立案日期", "当事人统一社会信用代码"]
+    state = _state("cases", header, [["A1", "案", "甲局", "普通程序", "王某某", "法人及非法人组织", "2024-01-05",
+                                      "110101201001011237"]])
+    [record] = state.records
+    assert record["party_kind"] == "自然人" and record["party_credit_code"] is None and state.reclassified == 1
