@@ -196,6 +196,7 @@ def _step(label: str, log: Callable, seconds: dict):
     except Exception as exc:  # noqa: BLE001 — every failure must become a clean refusal
         raise PublishError(f"{label}失败：{exc.__class__.__name__}: {exc}") from exc
     seconds[label] = round(time.perf_counter() - started, 2)
+    log(f"✓ {label}（{seconds[label]:.1f} 秒）")
 
 
 def _install_codes(codes: str, target: str) -> None:
