@@ -143,3 +143,22 @@ def test_env_source_keeps_the_url_out_of_the_command_line(tmp_path, monkeypatch)
 def test_local_sources_pass_through_unchanged(tmp_path):
     assert rs.materialise(FIXTURE_EXPORTS, str(tmp_path / "d")) == FIXTURE_EXPORTS
     assert not os.path.exists(tmp_path / "d")
+
+
+def test_pull_from_sqlite_gives_the_same_content_as_the_files(tmp_path, monkeypatch):
+    from pipeline.pull import pull
+    from pipeline.releases import tree_digest
+
+    monkeypatch.setenv("GONGSHI_CODE_SECRET", "publish-tests-secret-0123456789")
+    as_of = dt.date(2024, 6, 1)
+    url = _sqlite_from_exports(str(tmp_path / "zf.db"), FIXTURE_EXPORTS)
+    trees = {}
+    for name, source in (("files", FIXTURE_EXPORTS),
+                         ("sqlite", rs.materialise(url, str(tmp_path / "dump")))):
+        content = str(tmp_path / name)
+        pull(source, as_of=as_of, content_dir=content, codes_path=str(tmp_path / f"{name}.csv"),
+             progress=False)
+        os.unlink(os.path.join(content, "site.yaml"))  # names the source files, which differ
+        trees[name] = tree_digest(content)
+    assert os.listdir(tmp_path / "sqlite" / "penalties")
+    assert trees["files"] == trees["sqlite"]
