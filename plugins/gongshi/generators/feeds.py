@@ -5,6 +5,7 @@ deterministic."""
 
 from __future__ import annotations
 
+import html
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -65,7 +66,10 @@ class FeedsGenerator(FamilyGenerator):
         feed = Atom1Feed(title=title, link=site + "/", description=title, language="zh-CN",
                          feed_url=f"{site}/{path}", feed_guid=f"{site}/{path}")
         for item in items:
-            feed.add_item(title=item["title"], link=site + item["url"], description=item["summary"],
+            # Atom1Feed writes the description as <summary type="html">: feed readers render it as
+            # HTML, so the plain-text summary (data) is escaped once more here
+            feed.add_item(title=item["title"], link=site + item["url"],
+                          description=html.escape(item["summary"], quote=False),
                           unique_id=site + item["url"], pubdate=as_datetime(item["date"]),
                           updateddate=as_datetime(item["date"]))
         target = Path(self.output_path) / path
