@@ -105,3 +105,28 @@ def test_axe_lookup_states(axe_page, qa_url, qa_site):
     assert "未找到" in wait_lookup_done(axe_page)
     failures["not found"] = _violations(axe_page)
     assert {state: v for state, v in failures.items() if v} == {}
+
+
+def _unused_credit_code() -> str:
+    from stdnum.cn import uscc
+
+    base = "91370281MA9Y9X9X9"  # valid shape and check digit, not a party in any data set
+    return base + uscc.calc_check_digit(base)
+
+
+@pytest.mark.parametrize("state", ["invalid", "found", "not found"])
+def test_axe_credit_check_states(axe_page, qa_url, state):
+    if state == "found":
+        axe_page.goto(qa_url + "/blacklist/")
+        code = axe_page.text_content("main td.code").strip()
+    else:
+        code = {"invalid": "123", "not found": _unused_credit_code()}[state]
+    axe_page.goto(qa_url + "/credit/")
+    axe_page.fill("#credit-code", code)
+    axe_page.click("#credit-form button[type=submit]")
+    if state == "invalid":
+        axe_page.wait_for_selector("#credit-error:not([hidden])")
+    else:
+        axe_page.wait_for_selector("#credit-result:not([hidden])", timeout=30000)
+        assert ("未查到" in axe_page.text_content("#credit-result")) == (state == "not found")
+    assert _violations(axe_page) == []
