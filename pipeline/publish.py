@@ -4,9 +4,11 @@
                                [--max-quarantine-share F] [--wait SECONDS]
 
 Steps, under an exclusive lock on DIR: clean what a killed run left → fetch remote sources → pull
-into a scratch content folder → render with publishconf.py into releases/<build-id>.tmp → leak gate
-(content and output) → link check → precompress → rename to releases/<build-id> → switch
-DIR/current → keep the last N releases → print the change summary, write the staff report.
+into a scratch content folder → leak gate over the content → render with publishconf.py into
+releases/<build-id>.tmp → leak gate over the output → link check → precompress → rename to
+releases/<build-id> → switch DIR/current → keep the last N releases → print the change summary,
+write the staff report. When releases/<build-id> already exists intact (same input, date and
+code), it is switched to without rendering again.
 Any failure leaves DIR/current as it was and exits non-zero with the reason. The layout of DIR is
 described in pipeline/releases.py; the web server serves DIR/current (deploy/nginx.conf).
 """
@@ -38,6 +40,8 @@ HELP = ("Publish: pull + render with publishconf.py + leak gate + link check, th
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Inputs besides content/ that shape the rendered site: a change in them must give a new build id.
 CODE_INPUTS = ("theme", "plugins", "pipeline", "pelicanconf.py", "publishconf.py")
+# Derived lookup keys kept between builds (domain §9): private, like the codes they come from.
+KEY_CACHE = "lookup-key-cache.json"
 EXIT_FAILED, EXIT_BUSY = 1, 75  # 75 = EX_TEMPFAIL: cron/systemd may simply retry later
 
 
@@ -199,16 +203,21 @@ def _step(label: str, log: Callable, seconds: dict):
     log(f"✓ {label}（{seconds[label]:.1f} 秒）")
 
 
-def _install_codes(codes: str, target: str) -> None:
+def _private(store: ReleaseStore, name: str) -> str:
+    """A path under <target>/private/ (owner-only, never served: nginx serves current/ only)."""
+    folder = os.path.join(store.target, "private")
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    return os.path.join(folder, name)
+
+
+def _install_codes(codes: str, store: ReleaseStore) -> None:
     """Keep the live release's query codes for staff, outside the public tree, owner-only."""
     if not os.path.isfile(codes):
         return
-    private = os.path.join(target, "private")
-    os.makedirs(private, mode=0o700, exist_ok=True)
-    tmp = os.path.join(private, "codes.csv.tmp")
+    tmp = _private(store, "codes.csv.tmp")
     shutil.copyfile(codes, tmp)
     os.chmod(tmp, 0o600)
-    os.replace(tmp, os.path.join(private, "codes.csv"))
+    os.replace(tmp, _private(store, "codes.csv"))
 
 
 # -- the run -------------------------------------------------------------------------------------
@@ -281,7 +290,7 @@ def _run(source, store: ReleaseStore, work: str, state: dict, *, as_of, keep, ma
                                    reused=reused)
     with _step("切换线上版本", log, seconds):
         store.switch(build_id)
-        _install_codes(codes, store.target)
+        _install_codes(codes, store)
     removed = store.prune(keep)
     if os.path.exists(_failed_report_path(store)):  # staff must not take an old refusal for news
         os.unlink(_failed_report_path(store))
@@ -297,7 +306,8 @@ def _render_and_check(store: ReleaseStore, build_id: str, content: str, codes: s
                       *, settings_file, progress, steps: Steps, log, seconds) -> None:
     tmp = state["tmp"] = store.tmp_path(build_id)
     with _step("生成网站（publishconf.py）", log, seconds):
-        steps.render(content, tmp, settings_file=settings_file, codes_path=codes)
+        steps.render(content, tmp, settings_file=settings_file, codes_path=codes,
+                     extra_settings={"GONGSHI_LOOKUP_KEY_CACHE": _private(store, KEY_CACHE)})
     with _step("泄露检查（output）", log, seconds):
         leak_gate(steps.scan, {"output": tmp})
     with _step("链接检查", log, seconds):

@@ -9,6 +9,7 @@ Layout under the target folder (the web server's document root is `<target>/curr
     releases/<build-id>.tmp/            a build in progress; left behind only by a killed run
     work/                               scratch space of the running publish (emptied every run)
     private/codes.csv                   query codes of the live release (never under current/)
+    private/lookup-key-cache.json       derived lookup keys kept between builds (domain §9)
     history.txt                         build ids in the order they went live; rollback walks back
     .publish.lock                       flock: one publish or rollback at a time
 
