@@ -6,6 +6,7 @@ Layout under the target folder (the web server's document root is `<target>/curr
     releases/<build-id>/                one rendered, checked, precompressed site per build
     releases/<build-id>.content/        the content/ tree it was rendered from (next change summary)
     releases/<build-id>.report.html     staff report (outside the public site)
+    releases/<build-id>.sha256          tree digest recorded at install (is_intact)
     releases/<build-id>.tmp/            a build in progress; left behind only by a killed run
     work/                               scratch space of the running publish (emptied every run)
     private/codes.csv                   query codes of the live release (never under current/)
