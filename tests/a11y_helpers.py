@@ -10,7 +10,7 @@ import csv
 import html.parser
 import os
 import re
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import html5lib
 import pytest
@@ -283,6 +283,29 @@ def wait_lookup_done(page) -> str:
         timeout=30000)
     return page.text_content("#lookup-status")
 
+
+
+def search_for(page, base: str, query: str) -> int:
+    """Run a search from the URL and wait for it; returns the number of result links."""
+    page.goto(f"{base}/search/?q={quote(query)}" if query else f"{base}/search/")
+    if query:
+        page.wait_for_selector("#search-app[data-state=done]", timeout=30000)
+    return page.locator("#search-results a, #search-exact-list a").count()
+
+
+def blacklisted_code(page, base: str) -> str:
+    """The credit code of the first listed entity on /blacklist/ (a code the credit check finds)."""
+    page.goto(base + "/blacklist/")
+    return page.text_content("main td.code").strip()
+
+
+def credit_check(page, base: str, code: str) -> None:
+    """Submit the credit check form and wait for its result (or its format error)."""
+    page.goto(base + "/credit/")
+    page.fill("#credit-code", code)
+    page.click("#credit-form button[type=submit]")
+    page.wait_for_selector("#credit-result:not([hidden]), #credit-error:not([hidden])",
+                           timeout=30000)
 
 # ---------------------------------------------------------------- fixtures (import into a test module)
 

@@ -7,12 +7,11 @@ added later is checked without touching this file.
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 import pytest
 
-from a11y_helpers import (axe_run, blocking_violations, demo_lookup_case, fill_lookup,
-                          qa_shapes, qa_site, qa_url, wait_lookup_done)  # noqa: F401
+from a11y_helpers import (axe_run, blacklisted_code, blocking_violations,  # noqa: F401
+                          credit_check, demo_lookup_case, fill_lookup, qa_shapes, qa_site, qa_url,
+                          search_for, wait_lookup_done)
 
 pytestmark = pytest.mark.browser
 
@@ -58,12 +57,6 @@ def test_axe_on_one_page_per_family(axe_page, qa_url, qa_shapes):
     assert failures == {}
 
 
-def _search(page, base, q):
-    page.goto(f"{base}/search/?q={quote(q)}" if q else f"{base}/search/")
-    if q:
-        page.wait_for_selector("#search-app[data-state=done]", timeout=30000)
-
-
 def _a_body_name(page, base, shapes) -> str:
     page.goto(base + shapes["agencies/*"])
     return page.text_content("h1").strip()
@@ -73,9 +66,9 @@ def _a_body_name(page, base, shapes) -> str:
 def test_axe_search_states(axe_page, qa_url, qa_shapes, state):
     query = {"empty": "", "no results": NO_RESULTS,
              "results": _a_body_name(axe_page, qa_url, qa_shapes) if state == "results" else ""}
-    _search(axe_page, qa_url, query[state])
+    found = search_for(axe_page, qa_url, query[state])
     if state == "results":
-        assert axe_page.locator("#search-results a").count() > 0
+        assert found > 0
     if state == "no results":
         assert axe_page.is_visible("#search-empty")
     assert _violations(axe_page) == []
@@ -116,17 +109,11 @@ def _unused_credit_code() -> str:
 
 @pytest.mark.parametrize("state", ["invalid", "found", "not found"])
 def test_axe_credit_check_states(axe_page, qa_url, state):
-    if state == "found":
-        axe_page.goto(qa_url + "/blacklist/")
-        code = axe_page.text_content("main td.code").strip()
-    else:
-        code = {"invalid": "123", "not found": _unused_credit_code()}[state]
-    axe_page.goto(qa_url + "/credit/")
-    axe_page.fill("#credit-code", code)
-    axe_page.click("#credit-form button[type=submit]")
+    code = {"invalid": "123", "not found": _unused_credit_code()}.get(state) \
+        or blacklisted_code(axe_page, qa_url)
+    credit_check(axe_page, qa_url, code)
     if state == "invalid":
-        axe_page.wait_for_selector("#credit-error:not([hidden])")
+        assert axe_page.is_visible("#credit-error")
     else:
-        axe_page.wait_for_selector("#credit-result:not([hidden])", timeout=30000)
         assert ("未查到" in axe_page.text_content("#credit-result")) == (state == "not found")
     assert _violations(axe_page) == []

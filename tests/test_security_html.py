@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from a11y_helpers import (demo_lookup_case, fill_lookup, is_foreign, qa_shapes,  # noqa: F401
-                          qa_site, qa_url, scan_output, wait_lookup_done)
+from a11y_helpers import (blacklisted_code, credit_check, demo_lookup_case,  # noqa: F401
+                          fill_lookup, is_foreign, qa_shapes, qa_site, qa_url, scan_output,
+                          search_for, wait_lookup_done)
 
 
 def test_every_html_file_is_clean(qa_site):
@@ -49,17 +50,11 @@ def test_crawl_requests_only_this_host_and_violates_no_csp(watched, qa_url, qa_s
     # the dynamic pages in action
     page.goto(qa_url + qa_shapes["agencies/*"])
     name = page.text_content("h1").strip()
-    page.goto(qa_url + "/search/?q=" + name)
-    page.wait_for_selector("#search-app[data-state=done]", timeout=30000)
-    assert page.locator("#search-results a").count() > 0
+    assert search_for(page, qa_url, name) > 0
     page.goto(qa_url + "/lookup/")
     fill_lookup(page, *demo_lookup_case(qa_site.codes_path))
     assert "查询完成" in wait_lookup_done(page)
-    page.goto(qa_url + "/blacklist/")
-    code = page.text_content("main td.code").strip()
-    page.goto(qa_url + "/credit/")
-    page.fill("#credit-code", code)
-    page.click("#credit-form button[type=submit]")
-    page.wait_for_selector("#credit-result:not([hidden])", timeout=30000)
+    credit_check(page, qa_url, blacklisted_code(page, qa_url))
+    assert page.is_visible("#credit-result")
     page.wait_for_load_state("networkidle")
     assert {k: v for k, v in seen.items() if v} == {}

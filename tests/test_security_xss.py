@@ -23,8 +23,9 @@ import zlib
 import pytest
 import yaml
 
-from a11y_helpers import (fill_lookup, html_pages, injected_elements, scan_output,
-                          security_problems, wait_lookup_done)
+from a11y_helpers import (blacklisted_code, credit_check, fill_lookup, html_pages,
+                          injected_elements, scan_output, search_for, security_problems,
+                          wait_lookup_done)
 from conftest import REPO, serve_folder
 
 EXPORTS = os.path.join(REPO, "tests", "fixtures", "exports")
@@ -228,17 +229,10 @@ def test_browser_pages_search_lookup_and_credit_stay_inert(guarded_page, xss_sit
             page.goto(base + url)
             if found := injected_elements(page):
                 created[url] = found
-        page.goto(base + "/search/?q=xss")
-        page.wait_for_selector("#search-app[data-state=done]", timeout=30000)
-        assert page.locator("#search-results a").count() > 0
+        assert search_for(page, base, "xss") > 0
         created["search"] = injected_elements(page)
         created["lookup"] = _lookup_a_planted_case(page, base, xss_site["codes"])
-        page.goto(base + "/blacklist/")
-        code = page.text_content("main td.code").strip()
-        page.goto(base + "/credit/")
-        page.fill("#credit-code", code)
-        page.click("#credit-form button[type=submit]")
-        page.wait_for_selector("#credit-result:not([hidden])", timeout=30000)
+        credit_check(page, base, blacklisted_code(page, base))
         assert "xss" in page.text_content("#credit-result")
         created["credit"] = injected_elements(page)
     assert {k: v for k, v in created.items() if v} == {}
