@@ -226,3 +226,17 @@ def test_every_search_link_resolves(fixture_site):
                 with open(file, encoding="utf-8") as fh:
                     pages[file] = fh.read()
             assert f'id="{anchor}"' in pages[file], url
+
+
+def test_frequent_terms_listed_most_frequent_first(monkeypatch):
+    monkeypatch.setattr(si, "FREQUENT_MIN_DF", 2)
+    monkeypatch.setattr(si, "FREQUENT_SHARE", 3)
+    docs = sample_docs()
+    df: dict[str, int] = {}
+    for doc in docs:
+        for term in set(st.terms(" ".join([doc.title, *doc.keys]))):
+            df[term] = df.get(term, 0) + 1
+    expected = [t for _, t in sorted((-n, t) for t, n in df.items() if n >= 2)]
+    serialised = si.build_lunr(si.order_docs(docs)).serialize()
+    assert si.frequent_terms(serialised, len(docs)) == expected
+    assert "有限" in expected and "onerror" not in expected

@@ -9,7 +9,8 @@ just the shards of its own terms and intersects the per-shard results; since a d
 is a sum over query terms, the per-shard parts add up.
 
 Output under <output>/search/:
-  manifest.json    rule table, shard count, kinds, bodies, doc segments (ref ranges by kind+body)
+  manifest.json    rule table, shard count, kinds, bodies, doc segments (ref ranges by kind+body),
+                   the most frequent terms
   i/<n>.json       lunr index shard n (term metadata {"p": [start offsets]}, see search_tokens)
   d/<n>.json       doc store chunk n: [[id, url, title, meta, text], ...] for refs n*CHUNK...
   x/<n>.json       exact identifier map shard: {normalised identifier: [[kind, url, title], ...]}
@@ -27,12 +28,12 @@ import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from lunr.builder import Builder
 from lunr.pipeline import Pipeline
 
 from pipeline.ids import normalise_identifier
 
 from . import search_tokens
+from .search_builder import FastBuilder, TermCache
 
 #: search kinds in display order: key -> Chinese label
 KINDS = {
@@ -50,6 +51,7 @@ DOC_CHUNK = 64                    # docs per doc-store file
 IDS_PER_SHARD = 256               # identifiers per identifier-map file
 SHARD_TARGET_BYTES = 80_000       # raw JSON bytes aimed at per index shard (~25 KB gzipped)
 BYTES_PER_POSTING = 42            # measured: ~24 B posting + ~18 B vector entry and ref
+FREQUENT_SHARE, FREQUENT_MIN_DF, FREQUENT_MAX = 50, 100, 1000  # see frequent_terms()
 MAX_TEXT = 240                    # characters of stored text per doc (for snippets)
 SEARCH_DIR = "search"
 
@@ -82,9 +84,11 @@ def order_docs(docs: list[SearchDoc]) -> list[SearchDoc]:
     return sorted(docs, key=lambda d: (kind_rank[d.kind], d.body or "", d.id))
 
 
-def build_lunr(docs: list[SearchDoc]):
+def build_lunr(docs: list[SearchDoc], cache: TermCache | None = None):
     """One lunr index over the ordered docs; ref = base36(position)."""
-    builder = Builder()  # bare: no English trimmer, stop words or stemmer
+    # bare: no English trimmer, stop words or stemmer; FastBuilder serialises like lunr's
+    # Builder, faster, and can reuse terms of unchanged texts (search_builder.py)
+    builder = FastBuilder(cache)
     fn = Pipeline.registered_functions[search_tokens.PIPELINE_LABEL]
     builder.pipeline.add(fn)
     builder.search_pipeline.add(fn)
@@ -114,6 +118,22 @@ def split_index(serialised: dict, shards: int) -> list[dict]:
         for s in sorted(pieces):
             parts[s]["fieldVectors"].append([field_ref, pieces[s]])
     return parts
+
+
+def frequent_terms(serialised: dict, doc_count: int) -> list[str]:
+    """Terms in at least 1/FREQUENT_SHARE of all documents (and FREQUENT_MIN_DF), most frequent
+    first, at most FREQUENT_MAX. The browser leaves them out of a query while the query has
+    rarer terms: they narrow nothing and their long postings are what makes lunr slow."""
+    threshold = max(FREQUENT_MIN_DF, doc_count // FREQUENT_SHARE)
+    counted = []
+    for term, posting in serialised["invertedIndex"]:
+        docs = set()
+        for key, refs in posting.items():
+            if key != "_index":
+                docs.update(refs)
+        if len(docs) >= threshold:
+            counted.append((-len(docs), term))
+    return [term for _, term in sorted(counted)[:FREQUENT_MAX]]
 
 
 def _dump(path: str, data) -> int:
@@ -154,11 +174,12 @@ def shard_count(serialised: dict) -> int:
     return max(1, math.ceil(postings * BYTES_PER_POSTING / SHARD_TARGET_BYTES))
 
 
-def write_search_files(docs: list[SearchDoc], output_dir: str, bodies: dict[str, str]) -> dict:
+def write_search_files(docs: list[SearchDoc], output_dir: str, bodies: dict[str, str],
+                       cache: TermCache | None = None) -> dict:
     """Write every search file under <output_dir>/search/ and return the manifest."""
     root = os.path.join(output_dir, SEARCH_DIR)
     docs = order_docs(docs)
-    serialised = build_lunr(docs).serialize()
+    serialised = build_lunr(docs, cache).serialize()
     shards = shard_count(serialised)
     for n, part in enumerate(split_index(serialised, shards)):
         _dump(os.path.join(root, "i", f"{n}.json"), part)
@@ -179,6 +200,7 @@ def write_search_files(docs: list[SearchDoc], output_dir: str, bodies: dict[str,
     body_index = {b: i for i, b in enumerate(used_bodies)}
     manifest = {
         "version": 1,
+        "frequent": frequent_terms(serialised, len(docs)),
         "rules": search_tokens.rules_table(),
         "fields": [name for name, _ in FIELDS],
         "shards": shards,

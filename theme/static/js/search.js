@@ -66,8 +66,27 @@
 
   /* ---- query planning ---------------------------------------------------------------- */
 
-  /* Query -> runs of touching terms; each run keeps a cover (non-overlapping terms spanning it)
-     with offsets relative to the run start. The cover's terms are the REQUIRED ones. */
+  /* Terms of one run to require: non-overlapping, skipping the index's most frequent terms
+     (manifest.frequent: they match most documents, cost the most to score and narrow nothing)
+     while the run has others; a run of frequent terms only keeps its plain cover. */
+  function coverOf(r, frequent) {
+    function greedy(skip) {
+      var cover = [], coveredTo = r.start;
+      r.terms.forEach(function (t) {
+        if (skip && frequent[t.text]) { return; }
+        if (t.start >= coveredTo) { cover.push(t); coveredTo = t.start + t.length; }
+      });
+      return { cover: cover, to: coveredTo };
+    }
+    var rare = greedy(true);
+    if (rare.cover.length) { return rare.cover; }
+    var all = greedy(false), last = r.terms[r.terms.length - 1];
+    if (all.to < r.end && all.cover.indexOf(last) < 0) { all.cover.push(last); }
+    return all.cover;
+  }
+
+  /* Query -> runs of touching terms, each with the terms to require and their offsets relative
+     to the run start (for the phrase check) and its normalised characters (for highlighting). */
   function plan(q) {
     var terms = tok.tokenize(q), runs = [], run = null;
     terms.forEach(function (t) {
@@ -79,20 +98,17 @@
         runs.push(run);
       }
     });
-    var budget = MAX_TERMS, qchars = Array.from(q);
+    var budget = MAX_TERMS, qchars = Array.from(q), frequent = {};
+    (manifest.frequent || []).forEach(function (t) { frequent[t] = true; });
     runs = runs.filter(function (r) {
-      var cover = [], coveredTo = r.start;
-      r.terms.forEach(function (t) {
-        if (t.start >= coveredTo) { cover.push(t); coveredTo = t.start + t.length; }
-      });
-      var last = r.terms[r.terms.length - 1];
-      if (coveredTo < r.end && cover.indexOf(last) < 0) { cover.push(last); }
+      var full = coverOf(r, frequent);
       // a long query keeps its first MAX_TERMS terms: already very selective, and each term
       // may cost one shard download
-      cover = cover.slice(0, Math.max(0, budget));
+      var cover = full.slice(0, Math.max(0, budget));
       budget -= cover.length;
       if (!cover.length) { return false; }
-      var end = cover.reduce(function (e, t) { return Math.max(e, t.start + t.length); }, r.start);
+      var end = cover.length < full.length
+        ? cover.reduce(function (e, t) { return Math.max(e, t.start + t.length); }, r.start) : r.end;
       r.cover = cover.map(function (t) { return { text: t.text, rel: t.start - r.start }; });
       r.chars = [];
       qchars.slice(r.start, end).forEach(function (ch) {
@@ -405,11 +421,14 @@
     var started = performance.now();
     return loadManifest().then(function () {
       var planned = plan(state.q);
-      return Promise.all([exactLookup(state.q), planned.terms.length ? search(planned) : { hits: [] }])
-        .then(function (out) {
-          if (mine !== seq) { return; }
+      // an exact identifier first: when it jumps, no index shard is fetched at all
+      return exactLookup(state.q).then(function (exact) {
+        if (mine !== seq) { return null; }
+        if (mayJump && exact.length === 1) { location.assign(exact[0][1]); return null; }
+        return Promise.all([exact, planned.terms.length ? search(planned) : { hits: [] }]);
+      }).then(function (out) {
+          if (!out || mine !== seq) { return; }
           var exact = out[0];
-          if (mayJump && exact.length === 1) { location.assign(exact[0][1]); }
           renderExact(exact);
           current = { state: state, planned: planned, hits: out[1].hits, exact: exact,
                       singleChar: planned.terms.length === 1 && Array.from(planned.terms[0]).length === 1 && tok.isHan(planned.terms[0]) };
