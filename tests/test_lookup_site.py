@@ -185,3 +185,9 @@ def test_wrong_code_and_unknown_case_read_the_same(tiny, page):
         unknown = lookup(page, base, "胶市监立〔2026〕999号", codes[CASES[0][0]])
         assert NOT_FOUND in wrong and wrong == unknown
         assert page.locator("#lookup-result").is_hidden()
+
+
+def test_without_a_codes_file_the_page_says_so_and_writes_no_shards(fixture_site):
+    page = open(os.path.join(fixture_site.output_dir, "lookup", "index.html"), encoding="utf-8").read()
+    assert "案件进度查询暂未开放" in page and 'id="lookup-form"' not in page
+    assert lookup_crypto.check_shards(fixture_site.output_dir) == (0, 0)
