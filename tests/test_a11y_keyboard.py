@@ -108,3 +108,20 @@ def test_no_sideways_scroll_at_320px_on_any_family(browser, qa_url, qa_shapes, l
         assert wide == {}, f"pages wider than 320 px (by px): {wide}"
     finally:
         context.close()
+
+
+def test_focus_is_visible_on_every_control_in_main(page, qa_url, qa_shapes):
+    """From the start of <main> on every family page, the next controls (links, buttons, inputs,
+    summaries, sort buttons…) each show a focus indicator when reached with Tab."""
+    invisible = {}
+    for shape, path in sorted(qa_shapes.items()):
+        page.goto(qa_url + path)
+        page.focus("#main")
+        for _ in range(12):
+            page.keyboard.press("Tab")
+            state = focused(page)
+            if state is None or not page.evaluate("!!document.activeElement.closest('main')"):
+                break
+            if not (state["outline"] or state["shadow"]):
+                invisible.setdefault(path, []).append(f"{state['tag']} {state['text']}")
+    assert invisible == {}

@@ -1,7 +1,8 @@
 """The checkers catch what they are meant to catch: copies of a built page, each broken on purpose
 (a form field without its label, an inline script, an event handler, a style attribute, a
-javascript: URL, a weakened CSP, a stray end tag, a too-wide element), are served from a temp folder
-and each checker must report its problem — so the real suite would fail on such a page."""
+javascript: URL, a weakened CSP, a stray end tag, a too-wide element, no focus indicator), are
+served from a temp folder and each checker must report its problem — so the real suite would fail
+on such a page."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ import shutil
 
 import pytest
 
-from a11y_helpers import (axe_run, blocking_violations, horizontal_overflow, html5_errors,
-                          injected_elements, qa_site, security_problems)  # noqa: F401
+from a11y_helpers import (axe_run, blocking_violations, focus_visible,  # noqa: F401
+                          horizontal_overflow, html5_errors, injected_elements, qa_site,
+                          security_problems)
 from conftest import serve_folder
 
 LABEL = re.compile(r'<label for="site-search-q">[^<]*</label>')
@@ -58,13 +60,18 @@ def test_html5_parse_reports_a_stray_end_tag(home_html):
 
 @pytest.fixture(scope="module")
 def broken_site(qa_site, home_html, tmp_path_factory):
-    """Served copies of the home page: label removed, inline script and a 2000 px wide box."""
+    """Served copies of the home page: label removed, a payload element, a too-wide table, focus
+    indicators switched off."""
     root = tmp_path_factory.mktemp("broken-site")
     shutil.copytree(os.path.join(qa_site.output_dir, "theme"), root / "theme")
     pages = {"nolabel": LABEL.sub("", home_html, count=1),
              "payload": home_html.replace("</main>", '<img src="x" onerror="alert(1)"></main>'),
              "wide": home_html.replace("</main>", '<table><tr><td>' + "x" * 400
-                                       + "</td></tr></table></main>")}
+                                       + "</td></tr></table></main>"),
+             "nofocus": home_html.replace("</head>", '<link rel="stylesheet" href="/nofocus.css">'
+                                          "</head>")}
+    (root / "nofocus.css").write_text("*:focus, *:focus-visible { outline: none !important; "
+                                      "box-shadow: none !important; }", encoding="utf-8")
     assert pages["nolabel"] != home_html
     for name, text in pages.items():
         (root / name).mkdir()
@@ -96,3 +103,13 @@ def test_dom_check_reports_a_payload_element_and_overflow(browser, broken_site):
         assert horizontal_overflow(page) > 0
     finally:
         context.close()
+
+
+@pytest.mark.browser
+def test_focus_check_reports_an_invisible_focus(page, broken_site):
+    page.goto(broken_site + "/nofocus/")
+    page.keyboard.press("Tab")
+    assert not focus_visible(page)
+    page.goto(broken_site + "/payload/")  # the same page with the theme's focus style
+    page.keyboard.press("Tab")
+    assert focus_visible(page)
