@@ -309,3 +309,19 @@ def pagefind_reference(output_dir: str, queries: list[str], ours: dict[str, list
             "transfer": {"median": statistics.median(transfers), "max": max(transfers)},
             "overlap": {"median": statistics.median(overlaps) if overlaps else 0.0,
                         "mean": statistics.mean(overlaps) if overlaps else 0.0}}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m plugins.gongshi.search_bench OUTPUT [--pagefind]`: print the figures."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("output", help="a built output folder (with search/)")
+    parser.add_argument("--pagefind", action="store_true", help="also run the Pagefind reference")
+    args = parser.parse_args(argv)
+    print_search_figures(args.output, with_pagefind=args.pagefind)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
