@@ -156,6 +156,9 @@ def test_pages_escape_every_payload(xss_site):
                         if "&lt;script&gt;" in text or "&lt;img src=x" in text}
     assert {"agencies", "matters", "penalties", "permits", "blacklist"} <= families_showing
     everything = _files(output, ".html", ".json", ".csv", ".atom", ".xml")
+    # Markdown and character references from data are shown as typed, never interpreted
+    assert any("[xss-md](javascript:alert(1)) **xss-bold**" in t for t in pages.values())
+    assert any("&amp;lt;script&amp;gt;xss-entity" in t for t in pages.values())
     # template syntax from data is shown as typed, never evaluated
     assert any("{{7*7}}xss-jinja {% if true %}xss-stmt{% endif %}" in t for t in pages.values())
     for rel, text in everything.items():
