@@ -334,3 +334,26 @@ def qa_url(request, qa_site):
 @pytest.fixture(scope="session")
 def qa_shapes(qa_site) -> dict[str, str]:
     return one_page_per_shape(qa_site.output_dir)
+
+
+# ---------------------------------------------------------------- page structure
+
+def structure_problems(text: str) -> list[str]:
+    """Checks axe's WCAG rule set leaves out (best practices): Chinese `lang`, one <h1>, a title,
+    tables with a caption or a label, images with alt text."""
+    tree = html5lib.parse(text, namespaceHTMLElements=False)
+    problems = []
+    if tree.get("lang") != "zh-CN":
+        problems.append(f"html lang={tree.get('lang')!r}")
+    if len(tree.findall(".//h1")) != 1:
+        problems.append(f"{len(tree.findall('.//h1'))} <h1> elements")
+    title = tree.find(".//head/title")
+    if title is None or not (title.text or "").strip():
+        problems.append("empty <title>")
+    for table in tree.iter("table"):
+        if table.find("caption") is None and not table.get("aria-label") \
+                and not table.get("aria-labelledby"):
+            problems.append("<table> without caption or label")
+    problems += [f"<img src={img.get('src')!r}> without alt" for img in tree.iter("img")
+                 if img.get("alt") is None]
+    return problems

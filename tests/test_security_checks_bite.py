@@ -14,7 +14,7 @@ import pytest
 
 from a11y_helpers import (axe_run, blocking_violations, focus_visible,  # noqa: F401
                           horizontal_overflow, html5_errors, injected_elements, qa_site,
-                          security_problems)
+                          security_problems, structure_problems)
 from conftest import serve_folder
 
 LABEL = re.compile(r'<label for="site-search-q">[^<]*</label>')
@@ -56,6 +56,12 @@ def test_security_scan_reports(home_html, name):
 
 def test_html5_parse_reports_a_stray_end_tag(home_html):
     assert html5_errors(home_html.replace("</main>", "</span></main>"))
+
+
+def test_structure_check_reports_a_second_h1_and_an_uncaptioned_table(home_html):
+    assert structure_problems(home_html) == []
+    broken = home_html.replace("</main>", "<h1>又一个</h1><table><tr><td>1</td></tr></table></main>")
+    assert structure_problems(broken) == ["2 <h1> elements", "<table> without caption or label"]
 
 
 @pytest.fixture(scope="module")
