@@ -50,7 +50,8 @@
     var index = new DataView(derived.buffer).getUint32(0, false) % params.shards;
     var name = index.toString(16);
     while (name.length < params.digits) { name = "0" + name; }
-    return params.base + name + ".bin";
+    // the build id in the query keeps a browser or proxy from pairing this page with old shards
+    return params.base + name + ".bin" + (params.version ? "?v=" + encodeURIComponent(params.version) : "");
   }
 
   async function inflate(padded) {
@@ -171,7 +172,7 @@
     var button = document.getElementById("lookup-submit");
     var d = form.dataset;
     var params = { salt: b64(d.salt), iterations: parseInt(d.iterations, 10), shards: parseInt(d.shards, 10),
-                   digits: parseInt(d.digits, 10), slot: parseInt(d.slot, 10), base: d.base };
+                   digits: parseInt(d.digits, 10), slot: parseInt(d.slot, 10), base: d.base, version: d.version };
     var texts = JSON.parse(d.texts);
     if (!window.crypto || !window.crypto.subtle || !window.DecompressionStream ||
         !("normalize" in String.prototype)) {
