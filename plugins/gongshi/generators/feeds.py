@@ -65,6 +65,8 @@ class FeedsGenerator(FamilyGenerator):
         site = (self.settings.get("SITEURL") or "").rstrip("/")
         feed = Atom1Feed(title=title, link=site + "/", description=title, language="zh-CN",
                          feed_url=f"{site}/{path}", feed_guid=f"{site}/{path}")
+        if not items:  # feedgenerator would stamp an empty feed with now(): builds must be reproducible
+            feed.latest_post_date = lambda: as_datetime(self.store.site.get("as_of"))
         for item in items:
             # Atom1Feed writes the description as <summary type="html">: feed readers render it as
             # HTML, so the plain-text summary (data) is escaped once more here
