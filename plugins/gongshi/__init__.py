@@ -50,7 +50,10 @@ def _generator_classes(pelican_obj):
 
 
 def register():
+    from .render_cache import reset, save_all
     from .timings import write_timings
 
+    signals.initialized.connect(reset)
     signals.get_generators.connect(_generator_classes)
     signals.finalized.connect(write_timings)
+    signals.finalized.connect(save_all)

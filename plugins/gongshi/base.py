@@ -17,6 +17,7 @@ import math
 from pelican.generators import Generator
 
 from . import timings, urls
+from .render_cache import PageCache
 from .store import ContentStore
 
 PAGE_SIZE = 50  # rows per page of a paginated listing
@@ -49,7 +50,13 @@ class FamilyGenerator(Generator):
         """Write one page at `path` (relative to the output folder, e.g. 'agencies/x/index.html')."""
         # Pelican appends the template extension itself
         template = self.get_template(template.removesuffix(".html"))
+        cache = PageCache.for_generator(self)  # None unless GONGSHI_RENDER_CACHE is set
+        key = cache.key(path, template.name, self.env, self.context, variables) if cache else None
+        if key and cache.reuse(path, key):  # unchanged since the last build: copy it
+            return
         writer.write_file(path, template, self.context, **variables)
+        if key:
+            cache.store(path, key)
 
     def write_paginated(self, writer, kind: str, id: str | None, records: list, template: str,
                         **variables) -> None:

@@ -68,6 +68,10 @@ class CitationLinker:
             self._known = {law.id: set(law.articles) for law in laws}
         return self._known
 
+    def cache_fingerprint(self):
+        """What the links depend on, for the render cache (render_cache.py)."""
+        return sorted((law_id, sorted(arts)) for law_id, arts in self._articles().items())
+
     def __call__(self, citation: dict) -> str | None:
         law_id = citation.get("law_id")
         if not law_id or law_id not in self._articles():

@@ -12,6 +12,8 @@ import logging
 from .. import urls
 from ..base import FamilyGenerator
 from ..jinja_helpers import zh_date
+from ..render_cache import render_cache_file
+from ..search_builder import TermCache
 from ..search_index import KINDS, SearchDoc, write_search_files
 
 log = logging.getLogger(__name__)
@@ -130,7 +132,9 @@ class SearchGenerator(FamilyGenerator):
     def generate_output(self, writer):
         docs = search_documents(self.store)
         bodies = {a["id"]: a.get("name") or a["id"] for a in self.store.records("agencies")}
-        manifest = write_search_files(docs, self.output_path, bodies)
+        cache = TermCache(render_cache_file(self.settings, "search-terms.pickle"))
+        manifest = write_search_files(docs, self.output_path, bodies, cache)
+        cache.save()
         self.write(writer, urls.path_for("search"), "search.html", title="搜索",
                    breadcrumbs=[("首页", "/")], kinds=list(KINDS.items()),
                    doc_count=manifest["docs"])

@@ -1,0 +1,291 @@
+"""Incremental rendering: reuse a page from the previous build when nothing it reads changed.
+
+Enabled by the GONGSHI_RENDER_CACHE setting (a private folder, never under the output; unset = no
+cache, every page rendered). Pelican still empties the output folder at the start of each build
+(DELETE_OUTPUT_DIRECTORY), so a page the new build does not produce — an expired record's — is
+simply not there; the cache only decides between rendering a page and copying last build's copy.
+
+A page's key is sha256 of
+  - the build stamp: every template's source and the plugin's Python source (a code or theme
+    change re-renders everything);
+  - the page's output path and every variable passed to FamilyGenerator.write(), serialised
+    stably (a value we cannot serialise makes the page uncacheable: it is always rendered);
+  - the values of every context/global name the page's template chain reads — for names only
+    used as `name.attr` (e.g. `site_meta.demo`) just those attributes, so the per-build counts in
+    site.yaml or the build id do not invalidate pages that never show them.
+Keys and page copies are kept in <cache>/render-manifest.json (with the last build's counts of
+reused, rendered and uncacheable pages) and <cache>/pages/.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import shutil
+import types
+from collections import defaultdict
+
+from jinja2 import meta, nodes
+
+log = logging.getLogger(__name__)
+
+SETTING = "GONGSHI_RENDER_CACHE"
+MANIFEST = "render-manifest.json"
+PLUGIN_DIR = os.path.dirname(os.path.abspath(__file__))
+#: live caches of this process, saved when Pelican finishes (signals.finalized)
+ACTIVE: list["PageCache"] = []
+
+
+
+def render_cache_file(settings: dict, name: str) -> str | None:
+    """Path of a private cache file `name`, or None when the render cache is off."""
+    folder = settings.get(SETTING)
+    return os.path.join(folder, name) if folder else None
+
+
+class Uncacheable(TypeError):
+    pass
+
+
+def _default(value):
+    """JSON form of the non-JSON values pages receive; anything else is Uncacheable."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=repr)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return [type(value).__name__, dataclasses.asdict(value)]
+    if isinstance(value, types.FunctionType):  # pure helpers such as urls.url_for
+        return f"fn:{value.__module__}.{value.__qualname__}"
+    if isinstance(value, types.BuiltinMethodType) and isinstance(value.__self__, (set, frozenset)):
+        return ["in", sorted(value.__self__)]  # e.g. has_family = FAMILIES.__contains__
+    fingerprint = getattr(value, "cache_fingerprint", None)
+    if callable(fingerprint):
+        return [type(value).__name__, fingerprint()]
+    raise Uncacheable(f"cannot fingerprint a {type(value).__name__}")
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=_default,
+                      separators=(",", ":"))
+
+
+def _plain(value):
+    """Dicts (some with tuple keys) as sorted [key, value] pairs, recursively, dataclasses too."""
+    if isinstance(value, dict):
+        return ["dict", sorted(([_plain(k), _plain(v)] for k, v in value.items()), key=_dumps)]
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return [type(value).__name__, _plain(dataclasses.asdict(value))]
+    return value
+
+
+def stable_json(value) -> str:
+    try:  # the C encoder first: most page variables are plain JSON
+        return _dumps(value)
+    except Uncacheable:
+        raise
+    except TypeError:  # non-string dict keys
+        return _dumps(_plain(value))
+
+
+def _sources_digest(folders: list[str], suffixes: tuple[str, ...]) -> str:
+    digest = hashlib.sha256()
+    for folder in folders:
+        for dirpath, dirnames, filenames in os.walk(folder):
+            dirnames.sort()
+            for name in sorted(filenames):
+                if name.endswith(suffixes):
+                    path = os.path.join(dirpath, name)
+                    digest.update(os.path.relpath(path, folder).encode() + b"\0")
+                    with open(path, "rb") as fh:
+                        digest.update(hashlib.sha256(fh.read()).digest())
+    return digest.hexdigest()
+
+
+class TemplateReads:
+    """Names a template chain (extends/include/import, recursively) reads from its context."""
+
+    def __init__(self, env):
+        self.env = env
+        self._cache: dict[str, tuple[dict[str, set[str] | None], bool]] = {}
+
+    def _own(self, name: str):
+        source = self.env.loader.get_source(self.env, name)[0]
+        ast = self.env.parse(source)
+        reads: dict[str, set[str] | None] = {}
+        attr_uses: dict[str, set[str]] = defaultdict(set)
+        attr_count: dict[str, int] = defaultdict(int)
+        for node in ast.find_all(nodes.Getattr):
+            if isinstance(node.node, nodes.Name) and node.node.ctx == "load":
+                attr_uses[node.node.name].add(node.attr)
+                attr_count[node.node.name] += 1
+        name_count: dict[str, int] = defaultdict(int)
+        for node in ast.find_all(nodes.Name):
+            if node.ctx == "load":
+                name_count[node.name] += 1
+        # every name loaded, not meta.find_undeclared_variables(): that one leaves out the env's
+        # globals (build_id, site_meta …), which pages depend on just as much
+        for var in name_count:
+            # only `var.attr` uses: the page depends on those attributes alone
+            reads[var] = attr_uses[var] if attr_count[var] == name_count[var] else None
+        children = list(meta.find_referenced_templates(ast))
+        return reads, children
+
+    def reads(self, name: str) -> dict[str, set[str] | None]:
+        """{name: attributes read, or None for the whole value} over the template chain."""
+        merged: dict[str, set[str] | None] = {}
+        seen, todo = set(), [name]
+        while todo:
+            current = todo.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            if current not in self._cache:
+                self._cache[current] = self._own(current)
+            reads, children = self._cache[current]
+            if any(child is None for child in children):  # dynamic include: cannot tell
+                raise Uncacheable(f"{current} includes a template chosen at run time")
+            todo.extend(children)
+            for var, attrs in reads.items():
+                if var in merged and (merged[var] is None or attrs is None):
+                    merged[var] = None
+                else:
+                    merged[var] = (merged.get(var) or set()) | attrs if attrs is not None else None
+        return merged
+
+
+class PageCache:
+    """One build's decisions: reuse(…) before rendering a page, store(…) after."""
+
+    def __init__(self, folder: str, env, output_path: str):
+        self.folder = folder
+        self.pages = os.path.join(folder, "pages")
+        self.env = env
+        self.output_path = output_path
+        self.reads = TemplateReads(env)
+        self.stamp = hashlib.sha256(stable_json([
+            _sources_digest(list(env.loader.searchpath) if hasattr(env.loader, "searchpath")
+                            else [], (".html", ".xml", ".txt", ".j2")),
+            _sources_digest([PLUGIN_DIR], (".py",)),
+        ]).encode()).hexdigest()
+        self.old = self._load()
+        self.new: dict[str, str] = {}
+        self._context_parts: dict[str, str] = {}
+        self.reused = self.rendered = self.uncacheable = 0
+
+    @classmethod
+    def for_generator(cls, generator) -> "PageCache | None":
+        folder = generator.settings.get(SETTING)
+        if not folder:
+            return None
+        for cache in ACTIVE:  # one per build, shared by every family
+            if cache.output_path == generator.output_path:
+                return cache
+        cache = cls(folder, generator.env, generator.output_path)
+        ACTIVE.append(cache)
+        return cache
+
+    def _load(self) -> dict[str, str]:
+        try:
+            with open(os.path.join(self.folder, MANIFEST), encoding="utf-8") as fh:
+                data = json.load(fh)
+        except (OSError, ValueError):
+            return {}
+        return data.get("pages", {}) if data.get("stamp") == self.stamp else {}
+
+    def _context_part(self, template_name: str, env, context: dict, variables: dict) -> str:
+        """Digest of what the template chain reads from the context and globals (not from the
+        page variables), computed once per template per build: context values are complete once
+        every family's generate_context() has run."""
+        memo = f"{id(env)}:{template_name}"  # each family has its own env (and maybe globals)
+        if memo not in self._context_parts:
+            picked = {}
+            for var, attrs in sorted(self.reads.reads(template_name).items()):
+                if var in variables:
+                    continue
+                if var in context:
+                    value = context[var]
+                elif var in env.globals:
+                    value = env.globals[var]
+                else:
+                    continue
+                if attrs is not None and isinstance(value, dict):
+                    value = {a: value.get(a) for a in sorted(attrs)}
+                picked[var] = value
+            self._context_parts[memo] = hashlib.sha256(stable_json(picked).encode()).hexdigest()
+        return self._context_parts[memo]
+
+    def key(self, path: str, template_name: str, env, context: dict,
+            variables: dict) -> str | None:
+        try:
+            digest = hashlib.sha256(self.stamp.encode())
+            digest.update(path.encode() + b"\0" + template_name.encode() + b"\0")
+            digest.update(self._context_part(template_name, env, context, variables).encode())
+            digest.update(stable_json(variables).encode())
+            return digest.hexdigest()
+        except Uncacheable as exc:
+            log.debug("render cache: %s not cached (%s)", path, exc)
+            self.uncacheable += 1
+            return None
+
+    def reuse(self, path: str, key: str) -> bool:
+        """Copy last build's page into the output when its key is unchanged."""
+        cached = os.path.join(self.pages, path)
+        if self.old.get(path) != key or not os.path.isfile(cached):
+            return False
+        target = os.path.join(self.output_path, path)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        shutil.copyfile(cached, target)
+        self.new[path] = key
+        self.reused += 1
+        return True
+
+    def store(self, path: str, key: str) -> None:
+        """Keep a copy of a freshly rendered page for the next build."""
+        cached = os.path.join(self.pages, path)
+        os.makedirs(os.path.dirname(cached), exist_ok=True)
+        shutil.copyfile(os.path.join(self.output_path, path), cached)
+        self.new[path] = key
+        self.rendered += 1
+
+    def stats(self) -> dict[str, int]:
+        return {"reused": self.reused, "rendered": self.rendered, "uncacheable": self.uncacheable}
+
+    def save(self) -> None:
+        """Write the manifest and drop cached copies of pages this build did not produce."""
+        for path in set(self.old) - set(self.new):
+            try:
+                os.remove(os.path.join(self.pages, path))
+            except OSError:
+                pass
+        os.makedirs(self.folder, exist_ok=True)
+        tmp = os.path.join(self.folder, MANIFEST + ".tmp")
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump({"stamp": self.stamp, "stats": self.stats(),
+                       "pages": dict(sorted(self.new.items()))}, fh, indent=0)
+        os.replace(tmp, os.path.join(self.folder, MANIFEST))
+        log.info("render cache: %d pages reused, %d rendered, %d uncacheable",
+                 self.reused, self.rendered, self.uncacheable)
+
+
+def reset(pelican_obj=None) -> None:
+    """signals.initialized: forget caches of a build that failed before finishing."""
+    ACTIVE.clear()
+
+
+def save_all(pelican_obj=None) -> None:
+    """signals.finalized: save every cache of this build."""
+    while ACTIVE:
+        ACTIVE.pop().save()
+
+
+def last_stats(folder: str) -> dict[str, int]:
+    """Counts of the last build that used the cache in `folder` (for tests and the benchmark)."""
+    with open(os.path.join(folder, MANIFEST), encoding="utf-8") as fh:
+        return json.load(fh)["stats"]

@@ -1,0 +1,133 @@
+"""Incremental rebuilds (GONGSHI_RENDER_CACHE) give exactly the output of a clean full build."""
+
+from __future__ import annotations
+
+import datetime as dt
+import glob
+import os
+import shutil
+
+import pytest
+import yaml
+
+from pipeline.pull import pull
+from pipeline.render import render_site
+from plugins.gongshi import render_cache, urls
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FIXTURE_EXPORTS = os.path.join(REPO, "tests", "fixtures", "exports")
+LAWS = os.environ.get("GONGSHI_LAWS_DIR") or os.path.join(os.path.dirname(REPO), "shared", "laws")
+
+
+def _cited_laws(folder) -> str:
+    """A law folder (under tmp) with just the laws the fixture exports name: a quick build."""
+    text = "".join(open(p, encoding="utf-8", errors="ignore").read()
+                   for p in glob.glob(os.path.join(FIXTURE_EXPORTS, "*")))
+    os.makedirs(folder)
+    for path in glob.glob(os.path.join(LAWS, "*.md")):
+        if os.path.basename(path).split("(")[0] in text:
+            shutil.copy(path, folder)
+    return str(folder)
+
+
+def _tree(root) -> dict[str, bytes]:
+    files = {}
+    for dirpath, _, names in os.walk(root):
+        for name in names:
+            path = os.path.join(dirpath, name)
+            with open(path, "rb") as fh:
+                files[os.path.relpath(path, root)] = fh.read()
+    return files
+
+
+def _assert_same_tree(got, want):
+    a, b = _tree(got), _tree(want)
+    assert sorted(a) == sorted(b), (set(a) ^ set(b))
+    different = [p for p in a if a[p] != b[p]]
+    assert not different, different[:10]
+
+
+class Site:
+    def __init__(self, tmp_path, monkeypatch):
+        monkeypatch.setenv("GONGSHI_CODE_SECRET", "bench-test-secret-0123456789")
+        self.tmp = tmp_path
+        self.content = tmp_path / "content"
+        self.codes = tmp_path / "private" / "codes.csv"
+        self.cache = tmp_path / "cache"
+        self.laws = _cited_laws(tmp_path / "laws")
+
+    def pull(self, as_of: str):
+        pull(FIXTURE_EXPORTS, as_of=dt.date.fromisoformat(as_of), content_dir=str(self.content),
+             codes_path=str(self.codes), progress=False)
+
+    def render(self, out: str, cached: bool):
+        extra = {"GONGSHI_LAWS_DIR": self.laws}
+        if cached:
+            extra[render_cache.SETTING] = str(self.cache)
+        render_site(str(self.content), str(self.tmp / out), codes_path=str(self.codes),
+                    extra_settings=extra)
+        return self.tmp / out
+
+    def stats(self):
+        return render_cache.last_stats(str(self.cache))
+
+
+@pytest.fixture
+def site(tmp_path, monkeypatch):
+    return Site(tmp_path, monkeypatch)
+
+
+def _edit_one_penalty(content) -> str:
+    path = sorted((content / "penalties").glob("*.yaml"))[0]
+    record = yaml.safe_load(path.read_text(encoding="utf-8"))
+    record["facts"] = (record.get("facts") or "") + "（更正）"
+    path.write_text(yaml.safe_dump(record, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return record["id"]
+
+
+def test_one_changed_record_rebuilds_like_a_clean_build(site):
+    site.pull("2024-06-01")
+    first = site.render("inc", cached=True)
+    _assert_same_tree(first, site.render("clean-1", cached=False))
+    stats = site.stats()
+    assert stats["rendered"] > 0 and stats["reused"] == 0
+
+    changed = _edit_one_penalty(site.content)
+    again = site.render("inc", cached=True)
+    stats = site.stats()
+    assert stats["reused"] > 0, "nothing was reused from the cache"
+    assert stats["rendered"] < stats["reused"], stats
+    page = again / urls.path_for("penalty", changed)
+    assert "（更正）" in page.read_text(encoding="utf-8")
+    _assert_same_tree(again, site.render("clean-2", cached=False))
+
+
+def test_expired_records_disappear_from_an_incremental_build(site):
+    site.pull("2024-06-01")
+    site.render("inc", cached=True)
+    before = {p: set(os.listdir(site.content / p)) for p in ("penalties", "permits")}
+    site.pull("2031-01-01")
+    later = site.render("inc", cached=True)
+    gone = {(kind, name.removesuffix(".yaml")) for kind, names in before.items() for name in names
+            if not (site.content / kind / name).exists()}
+    assert gone, "the fixture exports should have records that expire between the two dates"
+    for kind, record_id in gone:
+        url_kind = {"penalties": "penalty", "permits": "permit"}[kind]
+        assert not (later / urls.path_for(url_kind, record_id)).exists()
+    _assert_same_tree(later, site.render("clean", cached=False))
+
+
+def test_a_template_change_re_renders_everything(tmp_path):
+    """The build stamp covers every template source: editing one invalidates the whole cache."""
+    class Env:  # just what PageCache reads for its stamp
+        def __init__(self, folder):
+            self.loader = type("L", (), {"searchpath": [str(folder)]})()
+            self.globals = {}
+
+    theme = tmp_path / "templates"
+    theme.mkdir()
+    (theme / "a.html").write_text("x", encoding="utf-8")
+    before = render_cache.PageCache(str(tmp_path / "c"), Env(theme), str(tmp_path / "o")).stamp
+    (theme / "a.html").write_text("y", encoding="utf-8")
+    after = render_cache.PageCache(str(tmp_path / "c"), Env(theme), str(tmp_path / "o")).stamp
+    assert before != after
