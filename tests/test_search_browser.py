@@ -53,6 +53,17 @@ def planted(tmp_path_factory):
         yield url, ContentStore(content), out
 
 
+def _wait_until(page, expression: str, timeout: float = 15.0) -> None:
+    """Poll a JS expression with page.evaluate (wait_for_function evaluates strings in a way the
+    page's CSP, script-src 'self', blocks)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"timed out waiting for {expression}"
+        page.wait_for_timeout(50)
+
+
 def _search(page, base, q, **params):
     extra = "".join(f"&{k}={quote(v)}" for k, v in params.items())
     page.goto(f"{base}/search/?q={quote(q)}{extra}")
@@ -161,16 +172,16 @@ def test_query_in_url_filters_and_back_button(guarded, planted):
     _search(guarded, base, "食品")
     guarded.fill("#search-q", "应急")
     guarded.click("#search-form button[type=submit]")
-    guarded.wait_for_function("document.querySelector('#search-app').dataset.state === 'done' "
+    _wait_until(guarded, "document.querySelector('#search-app').dataset.state === 'done' "
                               "&& location.search.includes(encodeURIComponent('应急'))")
     guarded.select_option("#search-kind", "agency")
     assert "kind=agency" in guarded.url
     headings = guarded.eval_on_selector_all("#search-results h2", "els => els.map(e => e.textContent)")
     assert len(headings) == 1 and headings[0].startswith("执法主体")
     guarded.go_back()
-    guarded.wait_for_function("!location.search.includes('kind=')")
+    _wait_until(guarded, "!location.search.includes('kind=')")
     guarded.go_back()
-    guarded.wait_for_function("document.querySelector('#search-q').value === '食品'")
+    _wait_until(guarded, "document.querySelector('#search-q').value === '食品'")
     guarded.wait_for_selector("#search-results mark")
 
 

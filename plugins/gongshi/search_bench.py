@@ -117,15 +117,24 @@ def _run_query(page, base: str, q: str, output_dir: str) -> dict:
     }
 
 
-def _wait_done(page):
-    """The search app once it has rendered, or None after a jump to a record page."""
-    for _ in range(3):
+DONE_JS = ("(() => { const a = document.querySelector('#search-app');"
+           " return !a || a.dataset.state === 'done' || a.dataset.state === 'error'; })()")
+
+
+def _wait_done(page, timeout: float = 60.0):
+    """The search app once it has rendered, or None after a jump to a record page.
+
+    Polls with page.evaluate: wait_for_function's string predicates hit the page's CSP."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
         try:
-            page.wait_for_function("() => { const a = document.querySelector('#search-app');"
-                                   " return !a || a.dataset.state; }", timeout=30000)
-            break
-        except Exception:  # the jump destroyed the context mid-wait: wait for the new page
+            if page.evaluate(DONE_JS):
+                break
+        except Exception:  # a jump replaced the document mid-check: wait for the new page
             page.wait_for_load_state()
+        page.wait_for_timeout(20)
     return page.query_selector("#search-app")
 
 

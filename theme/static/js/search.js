@@ -410,11 +410,13 @@
 
   function run(state, mayJump) {
     var mine = ++seq;
+    app.setAttribute('data-state', 'loading');
     input.value = state.q;
     document.title = state.q ? state.q + ' - ' + baseTitle : baseTitle;
     if (!state.q) {
       say('请输入要搜索的关键词。');
       resultsEl.replaceChildren(); emptyEl.hidden = true; exactEl.hidden = true;
+      app.setAttribute('data-state', 'done');
       return Promise.resolve();
     }
     say('正在搜索…');
@@ -427,25 +429,25 @@
         if (mayJump && exact.length === 1) { location.assign(exact[0][1]); return null; }
         return Promise.all([exact, planned.terms.length ? search(planned) : { hits: [] }]);
       }).then(function (out) {
-          if (!out || mine !== seq) { return; }
-          var exact = out[0];
-          renderExact(exact);
-          current = { state: state, planned: planned, hits: out[1].hits, exact: exact,
-                      singleChar: planned.terms.length === 1 && Array.from(planned.terms[0]).length === 1 && tok.isHan(planned.terms[0]) };
-          var items = render(current);
-          if (out[1].arrived) {  // counts and group headings are on screen now
-            app.setAttribute('data-first-ms', (performance.now() - out[1].arrived).toFixed(1));
+        if (!out || mine !== seq) { return; }
+        var exact = out[0];
+        renderExact(exact);
+        current = { state: state, planned: planned, hits: out[1].hits, exact: exact,
+                    singleChar: planned.terms.length === 1 && Array.from(planned.terms[0]).length === 1 && tok.isHan(planned.terms[0]) };
+        var items = render(current);
+        if (out[1].arrived) {  // counts and group headings are on screen now
+          app.setAttribute('data-first-ms', (performance.now() - out[1].arrived).toFixed(1));
+        }
+        return items.then(function () {
+          var done = performance.now();
+          app.setAttribute('data-state', 'done');
+          app.setAttribute('data-total-ms', (done - started).toFixed(1));
+          if (out[1].arrived) {
+            app.setAttribute('data-query-ms', (out[1].queried - out[1].arrived).toFixed(1));
+            app.setAttribute('data-render-ms', (done - out[1].arrived).toFixed(1));
           }
-          return items.then(function () {
-            var done = performance.now();
-            app.setAttribute('data-state', 'done');
-            app.setAttribute('data-total-ms', (done - started).toFixed(1));
-            if (out[1].arrived) {
-              app.setAttribute('data-query-ms', (out[1].queried - out[1].arrived).toFixed(1));
-              app.setAttribute('data-render-ms', (done - out[1].arrived).toFixed(1));
-            }
-          });
         });
+      });
     }).catch(function (err) {
       if (mine !== seq) { return; }
       app.setAttribute('data-state', 'error');
