@@ -178,8 +178,9 @@ def measure_scale(scale: int, workdir: Path, browser: bool = True,
             subprocess.run([sys.executable, "-m", "pipeline", "demo", "--out", str(p["exports"]),
                             "--scale", str(scale)], check=True, stdout=subprocess.DEVNULL)
         demo = {"demo": c.figures()}
-    shutil.rmtree(p["output"], ignore_errors=True)
-    shutil.rmtree(p["cache"], ignore_errors=True)
+    # a cold full build: no render cache, no derived lookup keys from an earlier run
+    for folder in (p["output"], p["cache"], p["codes"].parent):
+        shutil.rmtree(folder, ignore_errors=True)
     built = build_once(workdir, cache=incremental)
     stages = built["stages"]
     pages = sum(1 for _ in p["output"].rglob("*.html"))

@@ -77,7 +77,8 @@ def _dumps(value) -> str:
 def _plain(value):
     """Dicts (some with tuple keys) as sorted [key, value] pairs, recursively, dataclasses too."""
     if isinstance(value, dict):
-        return ["dict", sorted(([_plain(k), _plain(v)] for k, v in value.items()), key=_dumps)]
+        # keys are strings, numbers or tuples of them: repr orders them stably and cheaply
+        return ["dict", [[_plain(k), _plain(value[k])] for k in sorted(value, key=repr)]]
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
