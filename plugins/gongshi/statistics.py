@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import statistics as pystats
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -140,12 +140,32 @@ def dataset_from_store(store, as_of: date | None = None) -> Dataset:
 # Filters
 
 
+# (id(list), what) -> (the list, its length, {(year or None, agency or None): items in order}).
+# Statistics pages ask for every (year, body) pair: one pass per list instead of one per pair.
+_GROUPS: dict[tuple[int, str], tuple[list, int, dict]] = {}
+
+
+def _grouped(items: list[dict], what: str, year_fn, year: int | None,
+             agency_id: str | None) -> list[dict]:
+    """Items whose year_fn(item) is `year` and agency_id is `agency_id` (None: any), in list order."""
+    hit = _GROUPS.get((id(items), what))
+    if hit is None or hit[0] is not items or hit[1] != len(items):
+        if len(_GROUPS) > 64:  # old builds' lists: let them go
+            _GROUPS.clear()
+        groups: dict[tuple, list[dict]] = defaultdict(list)
+        for item in items:
+            when, agency = year_fn(item), item.get("agency_id")
+            for y in (None, when) if when is not None else (None,):
+                for a in (None, agency) if agency is not None else (None,):
+                    groups[(y, a)].append(item)
+        hit = _GROUPS[(id(items), what)] = (items, len(items), groups)
+    return list(hit[2].get((year, agency_id), ()))
+
+
 def select(items: list[dict], *, year: int | None = None, agency_id: str | None = None,
            date_key: str = "decision_date") -> list[dict]:
     """Items of one year (by date_key) and/or one agency; None means all."""
-    return [i for i in items
-            if (year is None or year_of(i.get(date_key)) == year)
-            and (agency_id is None or i.get("agency_id") == agency_id)]
+    return _grouped(items, f"date:{date_key}", lambda i: year_of(i.get(date_key)), year, agency_id)
 
 
 def _event_date(case: dict, stage: str) -> date | None:
@@ -163,15 +183,10 @@ def _event(case: dict, stage: str) -> dict | None:
 def select_cases(cases: list[dict], *, year: int | None = None, agency_id: str | None = None,
                  stage: str = "立案") -> list[dict]:
     """Cases whose `stage` event falls in `year` (立案: filing year; 决定: decision year)."""
-    out = []
-    for case in cases:
+    def year_fn(case):
         when = _event_date(case, stage)
-        if year is not None and (when is None or when.year != year):
-            continue
-        if agency_id is not None and case.get("agency_id") != agency_id:
-            continue
-        out.append(case)
-    return out
+        return when.year if when else None
+    return _grouped(cases, f"stage:{stage}", year_fn, year, agency_id)
 
 
 # ---------------------------------------------------------------------------------------------
