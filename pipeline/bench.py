@@ -155,7 +155,8 @@ def build_once(workdir: Path, cache: bool = False) -> dict:
         stages["render"]["by_family_wall_s"] = by_family.get("wall_s", {})
         stages["render"]["by_family_cpu_s"] = by_family.get("cpu_s", {})
     with Clock() as c:
-        leaks = leakgate.scan_tree(str(p["output"]))
+        leaks = leakgate.scan_tree(str(p["output"]),
+                                   str(p["cache"] / "leakgate.json") if cache else None)
     stages["leak_gate"] = c.figures()
     records = sum(t.get("rows", 0) for t in report.to_dict().get("tables", {}).values())
     return {"stages": stages, "records": records, "leaks_found": len(leaks)}

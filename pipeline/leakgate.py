@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import bisect
 import gzip
+import hashlib
+import json
 import os
 import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import pipeline.sanitize as sanitize
 from pipeline.sanitize import find_personal_data
 
 # Full-width digits and signs map one-to-one onto ASCII, so offsets in the text stay valid.
@@ -109,8 +112,50 @@ def scan_text(text: str, path: str = "") -> list[Leak]:
     return leaks
 
 
-def scan_tree(root: str) -> list[Leak]:
-    """Every leak in every text file under root (sorted by path, then line)."""
+def _detector_version() -> str:
+    """Digest of the detector code: a cached verdict is only reused by the same detectors."""
+    digest = hashlib.sha256()
+    for module_file in (__file__, sanitize.__file__):
+        with open(module_file, "rb") as fh:
+            digest.update(fh.read())
+    return digest.hexdigest()
+
+
+class VerdictCache:
+    """{sha256 of a file's bytes: [(line, kind, excerpt), ...]} kept between builds (a private
+    file, e.g. next to the render cache), so a rebuild only scans files whose bytes changed."""
+
+    def __init__(self, path: str | None):
+        self.path, self.version, self.old, self.new = path, _detector_version(), {}, {}
+        if path and os.path.exists(path):
+            try:
+                with open(path, encoding="utf-8") as fh:
+                    data = json.load(fh)
+                self.old = data["verdicts"] if data.get("version") == self.version else {}
+            except (OSError, ValueError, KeyError):
+                self.old = {}
+
+    def text_leaks(self, path: Path) -> list[Leak]:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        found = self.old.get(digest)
+        if found is None:
+            text = _read_text(path)
+            found = [[leak.line, leak.kind, leak.excerpt] for leak in scan_text(text)] if text else []
+        self.new[digest] = found
+        return [Leak(str(path), line, kind, excerpt) for line, kind, excerpt in found]
+
+    def save(self) -> None:
+        if self.path:
+            os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
+            with open(self.path + ".tmp", "w", encoding="utf-8") as fh:
+                json.dump({"version": self.version, "verdicts": self.new}, fh)
+            os.replace(self.path + ".tmp", self.path)
+
+
+def scan_tree(root: str, cache_path: str | None = None) -> list[Leak]:
+    """Every leak in every text file under root (sorted by path, then line). `cache_path`: a
+    private verdict cache (VerdictCache) so unchanged files are not scanned again."""
+    cache = VerdictCache(cache_path) if cache_path else None
     leaks: list[Leak] = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames.sort()
@@ -121,9 +166,14 @@ def scan_tree(root: str) -> list[Leak]:
             # A number in a file or folder name ends up in every URL pointing there (line 0).
             leaks.extend(Leak(str(path), 0, leak.kind, leak.excerpt)
                          for leak in scan_text(os.path.relpath(path, root).replace(os.sep, "/")))
+            if cache is not None and path.suffix != ".gz":  # a .gz verdict depends on its sibling
+                leaks.extend(cache.text_leaks(path))
+                continue
             text = _read_text(path)
             if text:
                 leaks.extend(scan_text(text, str(path)))
+    if cache is not None:
+        cache.save()
     return leaks
 
 
