@@ -25,6 +25,7 @@ import hashlib
 import json
 import logging
 import os
+import pickle
 import shutil
 import types
 from collections import defaultdict
@@ -38,6 +39,8 @@ MANIFEST = "render-manifest.json"
 PLUGIN_DIR = os.path.dirname(os.path.abspath(__file__))
 #: live caches of this process, saved when Pelican finishes (signals.finalized)
 ACTIVE: list["PageCache"] = []
+#: other savers of this build (ParsedYaml), run by save_all
+AFTER_BUILD: list = []
 
 
 
@@ -278,15 +281,61 @@ class PageCache:
 def reset(pelican_obj=None) -> None:
     """signals.initialized: forget caches of a build that failed before finishing."""
     ACTIVE.clear()
+    AFTER_BUILD.clear()
 
 
 def save_all(pelican_obj=None) -> None:
     """signals.finalized: save every cache of this build."""
     while ACTIVE:
         ACTIVE.pop().save()
+    while AFTER_BUILD:
+        AFTER_BUILD.pop()()
 
 
 def last_stats(folder: str) -> dict[str, int]:
     """Counts of the last build that used the cache in `folder` (for tests and the benchmark)."""
     with open(os.path.join(folder, MANIFEST), encoding="utf-8") as fh:
         return json.load(fh)["stats"]
+
+
+class ParsedYaml:
+    """Parsed content/ YAML from the last build, keyed by relative path and sha256 of the bytes,
+    kept in <cache>/content.pickle: a rebuild parses only the files the pull changed. Hashing a
+    file is ~100x cheaper than parsing it, so even this check costs little."""
+
+    def __init__(self, path: str | None):
+        self.path = path
+        # rel path -> (sha256 of the file, pickled parse result): pickled at once, so a family that
+        # later changes a record in memory cannot change what the next build gets
+        self.old: dict[str, tuple[bytes, bytes]] = {}
+        self.new: dict[str, tuple[bytes, bytes]] = {}
+        if path and os.path.exists(path):
+            try:
+                with open(path, "rb") as fh:
+                    self.old = pickle.load(fh)
+            except Exception:  # a damaged cache is only a slower build
+                self.old = {}
+        if path:
+            AFTER_BUILD.append(self.save)
+
+    def load(self, root: str, path: str, parse):
+        """parse(bytes) of the file at `path`, or last build's result when the bytes are equal."""
+        if not self.path:
+            with open(path, "rb") as fh:
+                return parse(fh.read())
+        with open(path, "rb") as fh:
+            data = fh.read()
+        rel, digest = os.path.relpath(path, root), hashlib.sha256(data).digest()
+        hit = self.old.get(rel)
+        if hit and hit[0] == digest:
+            self.new[rel] = hit
+            return pickle.loads(hit[1])
+        value = parse(data)
+        self.new[rel] = (digest, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        return value
+
+    def save(self) -> None:
+        os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
+        with open(self.path + ".tmp", "wb") as fh:
+            pickle.dump(self.new, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(self.path + ".tmp", self.path)

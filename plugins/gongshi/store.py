@@ -52,17 +52,31 @@ def _load(path: str):
         return yaml.load(fh, Loader=_Loader)
 
 
+def _parse(data: bytes):
+    return yaml.load(data.decode("utf-8"), Loader=_Loader)
+
+
 class ContentStore:
-    def __init__(self, root: str, laws_dir: str | None = None):
+    def __init__(self, root: str, laws_dir: str | None = None, parsed_cache: str | None = None):
+        from .render_cache import ParsedYaml
+
         self.root = root
         self.laws_dir = laws_dir
         self._cache: dict[str, list[dict]] = {}
+        # records parsed by the last build, reused for unchanged files (render_cache.ParsedYaml)
+        self._parsed = ParsedYaml(parsed_cache)
+
+    def _load_record_file(self, path: str):
+        return self._parsed.load(self.root, path, _parse)
 
     @classmethod
     def for_context(cls, context: dict, settings: dict) -> "ContentStore":
         store = context.get(CONTEXT_KEY)
         if store is None:
-            store = context[CONTEXT_KEY] = cls(settings["PATH"], settings.get("GONGSHI_LAWS_DIR"))
+            from .render_cache import render_cache_file
+
+            store = context[CONTEXT_KEY] = cls(settings["PATH"], settings.get("GONGSHI_LAWS_DIR"),
+                                               render_cache_file(settings, "content.pickle"))
         return store
 
     @cached_property
@@ -100,7 +114,7 @@ class ContentStore:
                 if os.path.isdir(folder) else []
             loaded = []
             for name in names:
-                data = _load(os.path.join(folder, name))
+                data = self._load_record_file(os.path.join(folder, name))
                 # facts files hold lists; every other kind one record per file
                 loaded.extend(data if isinstance(data, list) else [data])
             self._cache[kind] = loaded
@@ -116,7 +130,7 @@ class ContentStore:
             for name in names:
                 stem, ext = os.path.splitext(name)
                 if ext == ".yaml" and "-" in stem:
-                    data = _load(os.path.join(folder, name)) or []
+                    data = self._load_record_file(os.path.join(folder, name)) or []
                     tables.setdefault(stem.rsplit("-", 1)[0], []).extend(data)
             self._cache[key] = tables  # type: ignore[assignment]
         return self._cache[key]  # type: ignore[return-value]
