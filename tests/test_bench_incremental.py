@@ -131,3 +131,15 @@ def test_a_template_change_re_renders_everything(tmp_path):
     (theme / "a.html").write_text("y", encoding="utf-8")
     after = render_cache.PageCache(str(tmp_path / "c"), Env(theme), str(tmp_path / "o")).stamp
     assert before != after
+
+
+def test_closures_make_a_page_uncacheable_plain_functions_do_not():
+    names = {"a": "甲"}
+
+    def name_of(key):
+        return names[key]
+
+    with pytest.raises(render_cache.Uncacheable):
+        render_cache.stable_json({"agency_name": name_of})
+    assert render_cache.stable_json({"url": urls.url_for}) == render_cache.stable_json(
+        {"url": urls.url_for})

@@ -62,7 +62,9 @@ def _default(value):
         return sorted(value, key=repr)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return [type(value).__name__, dataclasses.asdict(value)]
-    if isinstance(value, types.FunctionType):  # pure helpers such as urls.url_for
+    if isinstance(value, types.FunctionType) and not value.__closure__:
+        # module-level helpers such as urls.url_for (pure); a closure's result depends on the
+        # values it captured, so a page given one is Uncacheable (rendered every time)
         return f"fn:{value.__module__}.{value.__qualname__}"
     if isinstance(value, types.BuiltinMethodType) and isinstance(value.__self__, (set, frozenset)):
         return ["in", sorted(value.__self__)]  # e.g. has_family = FAMILIES.__contains__
