@@ -39,7 +39,7 @@ test: venv node_modules/.installed
 	$(PY) -m pytest
 
 bench: venv
-	$(PY) -m pipeline bench $(if $(SCALES),--scales $(SCALES),)
+	$(PY) -m pipeline bench --incremental $(if $(SCALES),--scales $(SCALES),)
 
 publish: demo
 	$(PY) -m pipeline publish --source $(DEMO_DIR) --as-of $(DEMO_AS_OF) --target releases

@@ -1,0 +1,51 @@
+"""The benchmark's own arithmetic: targets summary, floor, the one-record change."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import yaml
+
+from pipeline import bench
+
+
+def _result(scale, wall, cpu, records, render_cpu, floor_cpu, rss=500.0, incr=None):
+    r = {"scale": scale, "full_build": {"wall_s": wall, "cpu_s": cpu},
+         "cpu_ms_per_record": 1000 * cpu / records, "portal_over_floor": render_cpu / floor_cpu,
+         "peak_rss_mb": rss}
+    if incr is not None:
+        r["incremental"] = {"fraction_cpu": incr}
+    return r
+
+
+def test_summary_reads_targets_and_per_record_ratio():
+    out = bench.summary([_result(1, 30, 18, 1000, 6, 3, incr=0.2),
+                         _result(10, 300, 234, 10000, 60, 30, rss=5000, incr=0.3),
+                         {"scale": 40, "error": "child exited 1"}])
+    t = out["targets"]
+    assert t["scale1_full_build_s<=20"] is False and t["scale1_full_build_cpu_s<=20"] is True
+    assert t["portal_over_floor<=3"] is True and t["peak_rss<=4GB"] is False
+    assert t["incremental<=25%"] is False
+    assert out["per_record_cpu_ratio_scale10_vs_1"] == 1.3
+
+
+def test_floor_renders_and_cleans_up(tmp_path):
+    figures = bench.floor_seconds(25, tmp_path / "floor")
+    assert set(figures) == {"wall_s", "cpu_s"} and figures["wall_s"] >= 0
+    assert not (tmp_path / "floor").exists()
+
+
+def test_change_one_record_edits_the_first_published_penalty(tmp_path):
+    exports, content = tmp_path / "exports", tmp_path / "content" / "penalties"
+    exports.mkdir()
+    content.mkdir(parents=True)
+    (content / "cf-1.yaml").write_text(yaml.safe_dump({"decision_no": "胶罚〔2024〕2号"},
+                                                       allow_unicode=True), encoding="utf-8")
+    rows = [["CF_WSH", "违法事实"], ["胶罚〔2024〕1号", "甲"], ["胶罚〔2024〕2号", "乙"]]
+    out = io.StringIO(newline="")
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    (exports / "penalties.csv").write_bytes(out.getvalue().encode("gb18030"))
+    assert bench.change_one_record(exports) == "胶罚〔2024〕2号"
+    changed = list(csv.reader(io.StringIO((exports / "penalties.csv").read_bytes().decode("gb18030"))))
+    assert changed[1][1] == "甲" and changed[2][1] == "乙（更正）"
