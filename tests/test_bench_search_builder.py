@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 
-import pytest
 from lunr.builder import Builder
 from lunr.pipeline import Pipeline
 
