@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from playwright.sync_api import expect
 
 from conftest import DEMO_AS_OF, render_tree, serve_folder
 
@@ -157,7 +158,7 @@ def test_credit_check_in_the_browser(demo_build, site_url, page):
     full_width = "".join(chr(ord(c) + 0xFEE0) if c.isdigit() else c.lower() for c in listed["credit_code"])
     page.fill("#credit-code", full_width)
     page.click("#credit-form button")
-    page.wait_for_function("document.getElementById('credit-status').textContent.includes('查询完成')")
+    expect(status).to_contain_text("查询完成")  # polls without eval (the page's CSP forbids it)
     result = page.locator("#credit-result")
     assert "列入严重失信主体名单" in result.inner_text()
     assert listed["name"] in result.inner_text()
@@ -170,7 +171,7 @@ def test_credit_check_in_the_browser(demo_build, site_url, page):
     clean += uscc.calc_check_digit(clean)
     page.fill("#credit-code", clean)
     page.click("#credit-form button")
-    page.wait_for_function("document.getElementById('credit-status').textContent.includes('未查到')")
+    expect(status).to_contain_text("未查到")
     assert "不在严重失信主体名单中" in page.locator("#credit-result").inner_text()
 
     # a malformed code: wrong check digit
