@@ -1,43 +1,24 @@
-"""The fast search-index builder must serialise exactly like lunr.py's own Builder."""
+"""The direct split-index builder must write exactly the shards lunr.py's own Builder gives."""
 
 from __future__ import annotations
 
 import os
+import random
 
-from lunr.builder import Builder
-from lunr.pipeline import Pipeline
+import pytest
 
 from plugins.gongshi import search_index as si
 from plugins.gongshi import search_tokens
 from plugins.gongshi.generators.search import law_docs
-from plugins.gongshi.search_builder import FastBuilder, TermCache, field_terms
+from plugins.gongshi.search_builder import SplitIndexBuilder, TermCache, field_terms, fnv1a_many
 from plugins.gongshi.store import ContentStore
+
+from lunr_reference import reference_index, split_serialised
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TRICKY = ["食品安全 法", "ＡＢＣ１２３ 胶市监罚〔2024〕12号", "a-b\u00a0c\td", "", "单", "Ünïcode ß 二〇二四",
-          "  leading and trailing  ", "鲁B·12345 第三十条第（二）项", "𠀀𠀁 astral", "--", "x"]
-
-
-def _index(builder, rows):
-    """Set up `builder` like search_index.build_lunr, add `rows`, serialise."""
-    fn = Pipeline.registered_functions[search_tokens.PIPELINE_LABEL]
-    builder.pipeline.add(fn)
-    builder.search_pipeline.add(fn)
-    builder.ref("r")
-    for name, boost in si.FIELDS:
-        builder.field(name, boost=boost)
-    builder.metadata_whitelist = [search_tokens.POSITION_KEY]
-    for row in rows:
-        builder.add(row)
-    return builder.build().serialize()
-
-
-def _reference_index(rows):
-    return _index(Builder(), rows)  # lunr's own Builder: what build_lunr used before
-
-
-def _fast_index(rows, cache=None):
-    return _index(FastBuilder(cache), rows)
+          "  leading and trailing  ", "鲁B·12345 第三十条第（二）项", "𠀀𠀁 astral", "--", "x",
+          "İstanbul ﬁne ㈱会社", "ǅ Σσς", "食品 食品 食品安全"]
 
 
 def _rows():
@@ -53,33 +34,71 @@ def _rows():
     return rows
 
 
-def test_fast_builder_serialises_like_lunr():
+def _direct(rows, shards, cache=None):
+    builder = SplitIndexBuilder(si.FIELDS, cache)
+    for row in rows:
+        builder.add(row["r"], (row["t"], row["k"]))
+    return builder, builder.shards(shards)
+
+
+@pytest.mark.parametrize("shards", [1, 3, 7])
+def test_shards_equal_lunr_builder_output_cut_by_term(shards):
     rows = _rows()
-    assert _fast_index(rows) == _reference_index(rows)
+    assert len(rows) > 100
+    _, direct = _direct(rows, shards)
+    assert direct == split_serialised(reference_index(rows).serialize(), shards)
+
+
+def test_posting_count_and_document_frequencies_match_the_reference():
+    rows = _rows()
+    builder, _ = _direct(rows, 1)
+    serialised = reference_index(rows).serialize()
+    postings = sum(len(docs) for _, p in serialised["invertedIndex"]
+                   for key, docs in p.items() if key != "_index")
+    assert builder.posting_count() == postings
+    expected = {term: len({ref for key, docs in p.items() if key != "_index" for ref in docs})
+                for term, p in serialised["invertedIndex"]}
+    assert builder.document_frequencies() == expected
 
 
 def test_field_terms_match_tokenizer_and_pipeline():
+    for text in TRICKY:
+        assert list(field_terms(text)) == _lunr_terms(text)
+
+
+def test_fast_term_offsets_equal_tokenize_on_random_text():
+    """term_offsets' regex fast path and its fallback give what the per-character rules give."""
+    alphabet = ("食品安全法第三十条 〇々ーカナ한글𠀀ＡＢＣ１２３abcXYZ09ßÜİﬁ㈱ǅΣ〔〕【】（）·-_/\u00a0\t"
+                "\u0301\u200b")
+    rng = random.Random(20261125)
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24)))
+        assert search_tokens.term_offsets(text) == \
+            [(t.text, t.start) for t in search_tokens.tokenize(text)], repr(text)
+        assert list(field_terms(text)) == _lunr_terms(text), repr(text)
+
+
+def _lunr_terms(text):
+    """(term, position) as lunr's Tokenizer and the registered CJK pipeline step give them."""
+    from lunr.pipeline import Pipeline
     from lunr.tokenizer import Tokenizer
 
     fn = Pipeline.registered_functions[search_tokens.PIPELINE_LABEL]
-    for text in TRICKY:
-        expected = [(str(t), t.metadata[search_tokens.POSITION_KEY])
-                    for tok in Tokenizer(text) for t in fn(tok, 0, [])]
-        assert list(field_terms(text)) == expected
+    return [(str(t), t.metadata[search_tokens.POSITION_KEY])
+            for tok in Tokenizer(text) for t in fn(tok, 0, [])]
 
 
-def test_term_cache_round_trip_gives_same_index(tmp_path):
+def test_fnv1a_many_equals_fnv1a():
+    terms = ["", "a", "食品", "x" * 300, "91370281MA3C", "ß", "𠀀𠀁"]
+    assert fnv1a_many(terms).tolist() == [search_tokens.fnv1a(t) for t in terms]
+
+
+def test_term_cache_round_trip_gives_same_shards(tmp_path):
     rows = _rows()
     path = str(tmp_path / "terms.pickle")
     first = TermCache(path)
-    expected = _fast_index(rows, first)
+    _, expected = _direct(rows, 3, first)
     first.save()
     again = TermCache(path)
     assert again._old, "the saved cache was not read back"
-    assert _fast_index(rows, again) == expected
-
-
-def test_damaged_term_cache_is_ignored(tmp_path):
-    path = tmp_path / "terms.pickle"
-    path.write_bytes(b"not a pickle")
-    assert TermCache(str(path)).terms("食品安全") == field_terms("食品安全")
+    assert _direct(rows, 3, again)[1] == expected

@@ -1,51 +1,46 @@
-"""A faster lunr.py Builder for the search index, with the SAME serialised output.
+"""Build the portal's split lunr index directly, without lunr.py's Builder.
 
-lunr.py's Builder.add() runs the whitespace Tokenizer and the pipeline per field, making a Token
-object and a metadata dict per term, and _create_field_vectors() inserts every score into a
-sorted Vector by binary search. For the portal's one pipeline step (search_tokens' CJK rules)
-that is most of the search generator's time. This builder computes a field's (term, position)
-list directly with the same rules — memoised per text, and optionally kept on disk between builds
-(TermCache), so unchanged texts such as law articles are not tokenised again — and builds each
-vector in one sort. tests/test_bench_search_builder.py checks that the serialised index equals
-the one lunr's own Builder makes.
+The search files are N lunr indexes cut by term (search_index.py). lunr.py's Builder would make one
+index object (a Token and a metadata dict per term, a sorted Vector per field, a TokenSet of all
+terms), serialise it and then cut it; at ~10,000 documents that was most of the build's search
+time. SplitIndexBuilder keeps only what the serialised shards contain — per term its first-seen
+index and per field {doc ref: [positions]}, per (doc, field) its length and term frequencies — and
+writes each shard's lunr JSON structure straight away, with lunr's BM25 scores computed in the same
+float operations in the same order. tests/test_bench_search_builder.py checks that the shards equal
+lunr's own Builder output cut by term.
+
+Terms of a field are memoised per text and optionally kept on disk between builds (TermCache), so
+unchanged texts such as law articles are not tokenised again.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import pickle
 import tempfile
-from collections import defaultdict
 from importlib.metadata import version
 
-from lunr.builder import Builder
-from lunr.field_ref import FieldRef
-from lunr.idf import idf as lunr_idf
-from lunr.tokenizer import SEPARATOR_CHARS
-from lunr.vector import Vector
+import numpy as np
+from lunr import __TARGET_JS_VERSION__
 
 from . import search_tokens
 
 #: bump when the way terms are computed here changes (invalidates TermCache files)
 CACHE_VERSION = 1
-
+#: lunr's BM25 parameters (lunr.Builder defaults, which the portal never changes)
+K1, B = 1.2, 0.75
 
 def field_terms(value) -> tuple[tuple[str, int], ...]:
     """(term, code point offset) pairs exactly as lunr's Tokenizer + the CJK pipeline step give
-    them: the text is lower-cased and split on lunr's separators, then each piece is tokenised by
-    search_tokens with offsets relative to the whole field."""
+    them: lunr lower-cases the text and splits it on its separators, then the step tokenises each
+    piece with offsets relative to the whole field. Every lunr separator (space, tab, newline,
+    no-break space, "-") is a separator of search_tokens too, so tokenising the whole lower-cased
+    text gives the same terms at the same offsets in one pass."""
     if value is None:
         return ()
-    string = str(value).lower()
-    out: list[tuple[str, int]] = []
-    start = 0
-    for end in range(len(string) + 1):
-        if end == len(string) or string[end] in SEPARATOR_CHARS:
-            if end > start:
-                out.extend((t.text, start + t.start) for t in search_tokens.tokenize(string[start:end]))
-            start = end + 1
-    return tuple(out)
+    return tuple(search_tokens.term_offsets(str(value).lower()))
 
 
 class TermCache:
@@ -94,59 +89,140 @@ class TermCache:
         os.replace(tmp, self.path)
 
 
-class FastBuilder(Builder):
-    """lunr Builder for the CJK pipeline with metadata whitelist [POSITION_KEY] (see build_lunr)."""
+def fnv1a_many(terms: list[str]) -> np.ndarray:
+    """search_tokens.fnv1a of every term (uint64 array), a byte column at a time per length."""
+    encoded = [t.encode("utf-8") for t in terms]
+    lengths = np.fromiter((len(e) for e in encoded), dtype=np.int64, count=len(encoded))
+    out = np.empty(len(encoded), dtype=np.uint64)
+    for length in np.unique(lengths):
+        rows = np.flatnonzero(lengths == length)
+        data = np.frombuffer(b"".join(encoded[i] for i in rows), dtype=np.uint8)
+        data = data.reshape(len(rows), int(length)).astype(np.uint64)
+        h = np.full(len(rows), 0x811C9DC5, dtype=np.uint64)
+        for column in range(int(length)):  # (h ^ byte) * prime stays below 2^57: no overflow
+            h = ((h ^ data[:, column]) * np.uint64(0x01000193)) & np.uint64(0xFFFFFFFF)
+        out[rows] = h
+    return out
 
-    def __init__(self, cache: TermCache | None = None):
-        super().__init__()
+
+class SplitIndexBuilder:
+    """lunr index over documents added in order, serialised straight into shards by term.
+
+    `fields` is ((name, boost), ...); every document gives one text per field; the metadata kept
+    per occurrence is its position (search_tokens.POSITION_KEY), like the CJK pipeline step.
+
+    What is kept: per term its lunr `_index` (order of first sight) and, per field, the
+    {doc ref: {"p": [positions]}} map exactly as it is serialised; per (doc, field) "vector" its
+    name and length; per term occurrence its (vector, term index) pair, from which numpy
+    derives term frequencies, document frequencies and every BM25 score at the end."""
+
+    def __init__(self, fields, cache: TermCache | None = None):
+        self.fields = tuple(fields)
         self.cache = cache or TermCache()
+        self.doc_count = 0
+        self._index: dict[str, int] = {}                   # term -> lunr "_index" (first seen)
+        self._postings: list[tuple[dict, ...]] = []        # by _index: per field {ref: {"p": []}}
+        self._vector_refs: list[str] = []                  # "field/ref" per (doc, field)
+        self._vector_fields: list[int] = []
+        self._vector_lengths: list[int] = []
+        self._occurrence_terms: list[int] = []             # _index of every term occurrence
+        self._occurrence_counts: list[int] = []            # occurrences per vector
+        self._pairs = None                                 # (vector, term, tf), made once
 
-    def add(self, doc, attributes=None):
-        doc_ref = str(doc[self._ref])
-        self._documents[doc_ref] = attributes or {}
-        self.document_count += 1
-        keys = self.metadata_whitelist
-        inverted = self.inverted_index
-        for field_name in self._fields:
-            terms = self.cache.terms(doc[field_name])
-            field_ref = str(FieldRef(doc_ref, field_name))
-            frequencies: dict[str, int] = defaultdict(int)
-            self.field_term_frequencies[field_ref] = frequencies
-            self.field_lengths[field_ref] = len(terms)
+    def add(self, ref: str, texts) -> None:
+        self.doc_count += 1
+        index, postings, nfields = self._index, self._postings, len(self.fields)
+        key = search_tokens.POSITION_KEY
+        occurrences = self._occurrence_terms
+        for field_no, text in enumerate(texts):
+            terms = self.cache.terms(text)
             for term, position in terms:
-                frequencies[term] += 1
-                posting = inverted.get(term)
-                if posting is None:
-                    posting = {name: {} for name in self._fields}
-                    posting["_index"] = self.term_index
-                    self.term_index += 1
-                    inverted[term] = posting
-                entry = posting[field_name].get(doc_ref)
-                if entry is None:
-                    entry = posting[field_name][doc_ref] = defaultdict(list)
-                for key in keys:  # the only metadata the pipeline step adds is the position
-                    entry[key].append(position)
+                term_index = index.get(term)
+                if term_index is None:
+                    term_index = index[term] = len(postings)
+                    postings.append(tuple({} for _ in range(nfields)))
+                occurrences.append(term_index)
+                docs = postings[term_index][field_no]
+                metadata = docs.get(ref)
+                if metadata is None:
+                    docs[ref] = {key: [position]}
+                else:
+                    metadata[key].append(position)
+            self._vector_refs.append(f"{self.fields[field_no][0]}/{ref}")
+            self._vector_fields.append(field_no)
+            self._vector_lengths.append(len(terms))
+            self._occurrence_counts.append(len(terms))
+        self._pairs = None
 
-    def _create_field_vectors(self):
-        """Same scores as lunr's (BM25, rounded to 3 places), each vector built by one sort."""
-        idf_cache: dict[str, float] = {}
-        k1, b = self._k1, self._b
-        vectors = {}
-        for field_ref, frequencies in self.field_term_frequencies.items():
-            ref = FieldRef.from_string(field_ref)
-            length_ratio = self.field_lengths[field_ref] / self.average_field_length[ref.field_name]
-            boost = self._fields[ref.field_name].boost
-            doc_boost = self._documents[ref.doc_ref].get("boost", 1)
-            pairs = []
-            for term, tf in frequencies.items():
-                posting = self.inverted_index[term]
-                weight = idf_cache.get(term)
-                if weight is None:
-                    weight = idf_cache[term] = lunr_idf(posting, self.document_count)
-                score = weight * ((k1 + 1) * tf) / (k1 * (1 - b + b * length_ratio) + tf)
-                score *= boost
-                score *= doc_boost
-                pairs.append((posting["_index"], round(score, 3)))
-            pairs.sort()
-            vectors[field_ref] = Vector([x for pair in pairs for x in pair])
-        self.field_vectors = vectors
+    def _term_frequencies(self):
+        """(vector, term index, tf) arrays of every distinct (vector, term), sorted by vector then
+        term index — the order of a lunr Vector's entries."""
+        if self._pairs is None:
+            vectors = np.repeat(np.arange(len(self._vector_refs), dtype=np.int64),
+                                self._occurrence_counts)
+            keys = (vectors << 32) | np.array(self._occurrence_terms, dtype=np.int64)
+            unique, counts = np.unique(keys, return_counts=True)
+            self._pairs = (unique >> 32, unique & 0xFFFFFFFF, counts)
+        return self._pairs
+
+    def posting_count(self) -> int:
+        """(term, field, document) postings in the index (sizes the shards)."""
+        return len(self._term_frequencies()[0])
+
+    def document_frequencies(self) -> dict[str, int]:
+        """term -> number of documents containing it in any field."""
+        return {term: len(per_field[0]) if len(per_field) == 1 else len(set().union(*per_field))
+                for term, per_field in zip(self._index, self._postings)}
+
+    def shards(self, count: int) -> list[dict]:
+        """The index cut into `count` lunr indexes by search_tokens.term_shard: each holds its terms'
+        postings and, per field vector, only the entries of its terms (see search_index.py)."""
+        names = [name for name, _ in self.fields]
+        parts = [{"version": __TARGET_JS_VERSION__, "fields": names, "fieldVectors": [],
+                  "invertedIndex": [], "pipeline": [search_tokens.PIPELINE_LABEL]}
+                 for _ in range(count)]
+        terms = list(self._index)  # in _index order
+        shard_of = (fnv1a_many(terms) % count).astype(np.int64) if terms else np.zeros(0, np.int64)
+        shard_list = shard_of.tolist()
+        for term in sorted(terms):
+            term_index = self._index[term]
+            entry = dict(zip(names, self._postings[term_index]))
+            entry["_index"] = term_index
+            parts[shard_list[term_index]]["invertedIndex"].append([term, entry])
+        self._add_vectors(parts, shard_of)
+        return parts
+
+    def _add_vectors(self, parts: list[dict], shard_of: np.ndarray) -> None:
+        """BM25 scores as lunr.Builder._create_field_vectors computes them (the same float
+        operations in the same order, so the same doubles), rounded like Vector.serialize; each
+        vector in term-index order, cut by shard."""
+        vector, term, tf = self._term_frequencies()
+        if not len(vector):
+            return
+        n = self.doc_count
+        df = np.bincount(term, minlength=len(self._index)).tolist()  # lunr.idf: per field
+        idf = np.array([math.log(1 + abs((n - d + 0.5) / (d + 0.5))) for d in df])
+        lengths = np.array(self._vector_lengths, dtype=np.float64)
+        fields = np.array(self._vector_fields, dtype=np.int64)
+        sums = np.bincount(fields, weights=lengths, minlength=len(self.fields))
+        averages = np.array([total / n for total in sums.tolist()])
+        norm = K1 * (1 - B + B * (lengths / averages[fields]))
+        boost = np.array([float(b) for _, b in self.fields])[fields]
+        tf = tf.astype(np.float64)
+        score = idf[term] * ((K1 + 1) * tf) / (norm[vector] + tf)
+        score = score * boost[vector]
+        shard = shard_of[term]
+        order = np.argsort(shard, kind="stable")  # by shard; vector and term order kept
+        flat: list = [None] * (2 * len(order))
+        flat[0::2] = term[order].tolist()
+        flat[1::2] = [round(x, 3) for x in score[order].tolist()]  # Python's round, as lunr's
+        group_vector, group_shard = vector[order], shard[order]
+        # a group = one vector's entries in one shard (mostly a single entry: terms scatter)
+        starts = np.flatnonzero(np.r_[True, (np.diff(group_vector) != 0) | (np.diff(group_shard) != 0)])
+        ends = np.r_[starts[1:], len(order)] * 2
+        refs = self._vector_refs
+        rows = [[refs[v], flat[a:b]] for v, a, b in
+                zip(group_vector[starts].tolist(), (starts * 2).tolist(), ends.tolist())]
+        bounds = np.searchsorted(group_shard[starts], np.arange(len(parts) + 1)).tolist()
+        for shard_no, part in enumerate(parts):
+            part["fieldVectors"] = rows[bounds[shard_no]:bounds[shard_no + 1]]

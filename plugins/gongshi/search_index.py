@@ -2,8 +2,8 @@
 
 Why split by term: lunr (JS) can only load whole indexes, and one index over every record is
 ~1 MB gzipped at scale 1 and ten times that at scale 10. So we build ONE lunr index in Python
-(bare Builder + the CJK pipeline step from search_tokens), then cut its serialised form into N
-shards by term (`search_tokens.term_shard`): each shard is itself a valid lunr index holding the
+(search_builder.SplitIndexBuilder: what lunr's bare Builder + the CJK pipeline step from
+search_tokens would serialise) and write it as N shards by term (`search_tokens.term_shard`): each shard is itself a valid lunr index holding the
 postings of its terms and, per document, only the vector entries of those terms. A query loads
 just the shards of its own terms and intersects the per-shard results; since a document's score
 is a sum over query terms, the per-shard parts add up.
@@ -28,12 +28,10 @@ import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from lunr.pipeline import Pipeline
-
 from pipeline.ids import normalise_identifier
 
 from . import search_tokens
-from .search_builder import FastBuilder, TermCache
+from .search_builder import SplitIndexBuilder, TermCache, fnv1a_many
 
 #: search kinds in display order: key -> Chinese label
 KINDS = {
@@ -84,56 +82,23 @@ def order_docs(docs: list[SearchDoc]) -> list[SearchDoc]:
     return sorted(docs, key=lambda d: (kind_rank[d.kind], d.body or "", d.id))
 
 
-def build_lunr(docs: list[SearchDoc], cache: TermCache | None = None):
-    """One lunr index over the ordered docs; ref = base36(position)."""
-    # bare: no English trimmer, stop words or stemmer; FastBuilder serialises like lunr's
-    # Builder, faster, and can reuse terms of unchanged texts (search_builder.py)
-    builder = FastBuilder(cache)
-    fn = Pipeline.registered_functions[search_tokens.PIPELINE_LABEL]
-    builder.pipeline.add(fn)
-    builder.search_pipeline.add(fn)
-    builder.ref("r")
-    for name, boost in FIELDS:
-        builder.field(name, boost=boost)
-    builder.metadata_whitelist = [search_tokens.POSITION_KEY]
+def build_index(docs: list[SearchDoc], cache: TermCache | None = None) -> SplitIndexBuilder:
+    """The lunr index over the ordered docs; ref = base36(position). Bare: no English trimmer,
+    stop words or stemmer, only the CJK step (search_builder.py)."""
+    builder = SplitIndexBuilder(FIELDS, cache)
     for n, doc in enumerate(docs):
-        builder.add({"r": base36(n), "t": doc.title, "k": " ".join(k for k in doc.keys if k)})
-    return builder.build()
+        builder.add(base36(n), (doc.title, " ".join(k for k in doc.keys if k)))
+    return builder
 
 
-def split_index(serialised: dict, shards: int) -> list[dict]:
-    """Cut a serialised lunr index into `shards` valid lunr indexes by term (see module doc)."""
-    parts = [{"version": serialised["version"], "fields": serialised["fields"],
-              "fieldVectors": [], "invertedIndex": [], "pipeline": serialised["pipeline"]}
-             for _ in range(shards)]
-    shard_of_index = [0] * len(serialised["invertedIndex"])
-    for term, posting in serialised["invertedIndex"]:
-        s = search_tokens.term_shard(term, shards)
-        shard_of_index[posting["_index"]] = s
-        parts[s]["invertedIndex"].append([term, posting])
-    for field_ref, vector in serialised["fieldVectors"]:
-        pieces = defaultdict(list)
-        for index, score in zip(vector[0::2], vector[1::2]):
-            pieces[shard_of_index[index]] += (index, score)
-        for s in sorted(pieces):
-            parts[s]["fieldVectors"].append([field_ref, pieces[s]])
-    return parts
-
-
-def frequent_terms(serialised: dict, doc_count: int) -> list[str]:
+def frequent_terms(builder: SplitIndexBuilder) -> list[str]:
     """Terms in at least 1/FREQUENT_SHARE of all documents (and FREQUENT_MIN_DF), most frequent
     first, at most FREQUENT_MAX. The browser leaves them out of a query while the query has
     rarer terms: they narrow nothing and their long postings are what makes lunr slow."""
-    threshold = max(FREQUENT_MIN_DF, doc_count // FREQUENT_SHARE)
-    counted = []
-    for term, posting in serialised["invertedIndex"]:
-        docs = set()
-        for key, refs in posting.items():
-            if key != "_index":
-                docs.update(refs)
-        if len(docs) >= threshold:
-            counted.append((-len(docs), term))
-    return [term for _, term in sorted(counted)[:FREQUENT_MAX]]
+    threshold = max(FREQUENT_MIN_DF, builder.doc_count // FREQUENT_SHARE)
+    counted = sorted((-df, term) for term, df in builder.document_frequencies().items()
+                     if df >= threshold)
+    return [term for _, term in counted[:FREQUENT_MAX]]
 
 
 def _dump(path: str, data) -> int:
@@ -166,12 +131,10 @@ def _identifier_map(docs: list[SearchDoc]) -> dict[str, list[list[str]]]:
     return ids
 
 
-def shard_count(serialised: dict) -> int:
+def shard_count(builder: SplitIndexBuilder) -> int:
     """Shards so that each holds about SHARD_TARGET_BYTES of JSON (estimated, not serialised:
     a (term, field, doc) posting plus its vector entry takes about BYTES_PER_POSTING)."""
-    postings = sum(len(docs) for _, posting in serialised["invertedIndex"]
-                   for key, docs in posting.items() if key != "_index")
-    return max(1, math.ceil(postings * BYTES_PER_POSTING / SHARD_TARGET_BYTES))
+    return max(1, math.ceil(builder.posting_count() * BYTES_PER_POSTING / SHARD_TARGET_BYTES))
 
 
 def write_search_files(docs: list[SearchDoc], output_dir: str, bodies: dict[str, str],
@@ -179,9 +142,9 @@ def write_search_files(docs: list[SearchDoc], output_dir: str, bodies: dict[str,
     """Write every search file under <output_dir>/search/ and return the manifest."""
     root = os.path.join(output_dir, SEARCH_DIR)
     docs = order_docs(docs)
-    serialised = build_lunr(docs, cache).serialize()
-    shards = shard_count(serialised)
-    for n, part in enumerate(split_index(serialised, shards)):
+    index = build_index(docs, cache)
+    shards = shard_count(index)
+    for n, part in enumerate(index.shards(shards)):
         _dump(os.path.join(root, "i", f"{n}.json"), part)
 
     for c in range(0, len(docs), DOC_CHUNK):
@@ -191,8 +154,9 @@ def write_search_files(docs: list[SearchDoc], output_dir: str, bodies: dict[str,
     id_map = _identifier_map(docs)
     id_shards = max(1, math.ceil(len(id_map) / IDS_PER_SHARD))
     parts: list[dict] = [{} for _ in range(id_shards)]
-    for ident in sorted(id_map):
-        parts[search_tokens.fnv1a(ident) % id_shards][ident] = id_map[ident]
+    idents = sorted(id_map)
+    for ident, shard in zip(idents, (fnv1a_many(idents) % id_shards).tolist()):
+        parts[shard][ident] = id_map[ident]
     for n, part in enumerate(parts):
         _dump(os.path.join(root, "x", f"{n}.json"), part)
 
@@ -200,7 +164,7 @@ def write_search_files(docs: list[SearchDoc], output_dir: str, bodies: dict[str,
     body_index = {b: i for i, b in enumerate(used_bodies)}
     manifest = {
         "version": 1,
-        "frequent": frequent_terms(serialised, len(docs)),
+        "frequent": frequent_terms(index),
         "rules": search_tokens.rules_table(),
         "fields": [name for name, _ in FIELDS],
         "shards": shards,

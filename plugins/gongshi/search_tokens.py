@@ -17,6 +17,7 @@ classes live only here. tests/test_search_tokens.py checks parity with node on t
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from bisect import bisect_right
 from functools import lru_cache
@@ -121,6 +122,42 @@ def tokenize(text: str | None) -> list[Term]:
             else:
                 terms.extend(_term(run[i:i + 2]) for i in range(len(run) - 1))
     return terms
+
+
+class _NormalisedTable(dict):
+    """str.translate table: code point -> normalise_char, filled on first use of a character."""
+
+    def __missing__(self, cp: int) -> str:
+        value = self[cp] = normalise_char(chr(cp))
+        return value
+
+
+_TABLE = _NormalisedTable()
+
+
+def _class_pattern(ranges) -> str:
+    return "".join(f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi in ranges)
+
+
+_RUN = re.compile(f"([{_class_pattern(HAN_RANGES)}]+)|[{_class_pattern(WORD_RANGES)}]+")
+
+
+def term_offsets(text: str) -> list[tuple[str, int]]:
+    """[(term text, start offset), ...] — the same as [(t.text, t.start) for t in tokenize(text)],
+    fast: when every character normalises to exactly one character (nearly always; NFKC and
+    lower() never delete one), offsets in the normalised text are the original ones, so one regex
+    over it finds the runs. Otherwise the character-by-character tokenize() decides."""
+    normalised = text.translate(_TABLE)
+    if len(normalised) != len(text):
+        return [(t.text, t.start) for t in tokenize(text)]
+    out: list[tuple[str, int]] = []
+    for match in _RUN.finditer(normalised):
+        start, run = match.start(), match.group()
+        if match.group(1) is None or len(run) == 1:
+            out.append((run, start))
+        else:
+            out.extend((run[i:i + 2], start + i) for i in range(len(run) - 1))
+    return out
 
 
 def _term(chars) -> Term:
