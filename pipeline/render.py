@@ -38,6 +38,8 @@ def render_site(content_dir: str, output_dir: str, *, settings_file: str = "peli
     Raises RuntimeError when Pelican logged errors (a template crash must fail the build)."""
     from pelican import Pelican
 
+    from pipeline.gc_tuning import no_full_collections
+
     if not os.path.isdir(content_dir):
         raise FileNotFoundError(f"content folder not found: {content_dir}")
     started = time.perf_counter()
@@ -47,7 +49,8 @@ def render_site(content_dir: str, output_dir: str, *, settings_file: str = "peli
     logging.getLogger().addHandler(errors)
     try:
         settings = _settings(content_dir, output_dir, settings_file, codes_path, extra_settings)
-        Pelican(settings).run()
+        with no_full_collections():
+            Pelican(settings).run()
     finally:
         logging.getLogger().removeHandler(errors)
     if errors.messages:
