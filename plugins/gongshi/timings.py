@@ -28,6 +28,12 @@ def timed(phase: str, method):
     return wrapper
 
 
+def record(key: str, wall: float, cpu: float) -> None:
+    """Add a step's times measured elsewhere (e.g. in a child process, see background.py)."""
+    TIMES[key] += wall
+    CPU[key] += cpu
+
+
 def write_timings(pelican_obj) -> None:
     path = pelican_obj.settings.get("GONGSHI_TIMINGS_FILE")
     if path:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from .. import urls
+from ..background import ForkedJob
 from ..base import FamilyGenerator
 from ..jinja_helpers import zh_date
 from ..render_cache import render_cache_file
@@ -129,15 +130,26 @@ def search_documents(store) -> list[SearchDoc]:
 class SearchGenerator(FamilyGenerator):
     family = "search"
 
-    def generate_output(self, writer):
+    def generate_context(self):
+        # The index depends only on the store, so it is built in a child process while the other
+        # families render (background.py); generate_output waits for it.
         docs = search_documents(self.store)
         bodies = {a["id"]: a.get("name") or a["id"] for a in self.store.records("agencies")}
-        cache = TermCache(render_cache_file(self.settings, "search-terms.pickle"))
-        manifest = write_search_files(docs, self.output_path, bodies, cache)
-        cache.save()
+        cache_path = render_cache_file(self.settings, "search-terms.pickle")
+        output_path = self.output_path
+
+        def build_index():
+            cache = TermCache(cache_path)
+            manifest = write_search_files(docs, output_path, bodies, cache)
+            cache.save()
+            return manifest["docs"]
+
+        self._index_job = ForkedJob(build_index, "search.index_files")
+
+    def generate_output(self, writer):
+        doc_count = self._index_job.result()
         self.write(writer, urls.path_for("search"), "search.html", title="搜索",
-                   breadcrumbs=[("首页", "/")], kinds=list(KINDS.items()),
-                   doc_count=manifest["docs"])
+                   breadcrumbs=[("首页", "/")], kinds=list(KINDS.items()), doc_count=doc_count)
 
 
 GENERATORS = [SearchGenerator]
