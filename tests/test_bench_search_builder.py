@@ -38,7 +38,7 @@ def _direct(rows, shards, cache=None):
     builder = SplitIndexBuilder(si.FIELDS, cache)
     for row in rows:
         builder.add(row["r"], (row["t"], row["k"]))
-    return builder, builder.shards(shards)
+    return builder, list(builder.shards(shards))
 
 
 @pytest.mark.parametrize("shards", [1, 3, 7])

@@ -1,13 +1,13 @@
 """Build the portal's split lunr index directly, without lunr.py's Builder.
 
 The search files are N lunr indexes cut by term (search_index.py). lunr.py's Builder would make one
-index object (a Token and a metadata dict per term, a sorted Vector per field, a TokenSet of all
-terms), serialise it and then cut it; at ~10,000 documents that was most of the build's search
-time. SplitIndexBuilder keeps only what the serialised shards contain — per term its first-seen
-index and per field {doc ref: [positions]}, per (doc, field) its length and term frequencies — and
-writes each shard's lunr JSON structure straight away, with lunr's BM25 scores computed in the same
-float operations in the same order. tests/test_bench_search_builder.py checks that the shards equal
-lunr's own Builder output cut by term.
+index object (a Token and a metadata dict per term occurrence, a sorted Vector per field, a
+TokenSet of all terms), serialise it and then cut it: at ~10,000 documents that was most of the
+build's search time and ~0.5 GB of memory, growing with the data. SplitIndexBuilder keeps each
+term occurrence as three integers in compact arrays (term, field vector, position) and, per shard,
+makes only that shard's lunr JSON structure, with lunr's BM25 scores computed by numpy in the same
+float operations in the same order. tests/test_bench_search_builder.py checks that the shards
+equal lunr's own Builder output cut by term.
 
 Terms of a field are memoised per text and optionally kept on disk between builds (TermCache), so
 unchanged texts such as law articles are not tokenised again.
@@ -20,6 +20,7 @@ import math
 import os
 import pickle
 import tempfile
+from array import array
 from importlib.metadata import version
 
 import numpy as np
@@ -28,7 +29,7 @@ from lunr import __TARGET_JS_VERSION__
 from . import search_tokens
 
 #: bump when the way terms are computed here changes (invalidates TermCache files)
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 #: lunr's BM25 parameters (lunr.Builder defaults, which the portal never changes)
 K1, B = 1.2, 0.75
 
@@ -44,15 +45,17 @@ def field_terms(value) -> tuple[tuple[str, int], ...]:
 
 
 class TermCache:
-    """{text digest: field_terms(text)}; loaded from and saved to `path` when one is given.
+    """{text digest: (terms joined by spaces, positions as int32 bytes)}, i.e. field_terms(text)
+    in a compact form (a tuple of tuples costs ~10x the memory); loaded from and saved to `path`
+    when one is given. Terms never contain a space (it separates terms).
 
     Keyed by the token rules and lunr version too, so a rule change never reuses old terms. Only
     entries used by this build are saved, so the file does not grow with old texts."""
 
     def __init__(self, path: str | None = None):
         self.path = path
-        self._old: dict[bytes, tuple] = {}
-        self._used: dict[bytes, tuple] = {}
+        self._old: dict[bytes, tuple[str, bytes]] = {}
+        self._used: dict[bytes, tuple[str, bytes]] = {}
         if path and os.path.exists(path):
             try:
                 with open(path, "rb") as fh:
@@ -67,16 +70,19 @@ class TermCache:
         return (CACHE_VERSION, search_tokens.RULES_VERSION, version("lunr"),
                 hashlib.sha256(repr(search_tokens.rules_table()).encode()).hexdigest())
 
-    def terms(self, text) -> tuple[tuple[str, int], ...]:
+    def terms(self, text) -> tuple[list[str], list[int]]:
+        """(terms, positions) of field_terms(text)."""
         key = hashlib.blake2b(str(text).encode("utf-8"), digest_size=16).digest() \
             if text is not None else b""
         found = self._used.get(key)
         if found is None:
             found = self._old.get(key)
             if found is None:
-                found = field_terms(text)
+                pairs = field_terms(text)
+                found = (" ".join(t for t, _ in pairs), array("i", [p for _, p in pairs]).tobytes())
             self._used[key] = found
-        return found
+        joined, positions = found
+        return (joined.split(" ") if joined else []), array("i", positions).tolist()
 
     def save(self) -> None:
         if not self.path:
@@ -110,119 +116,149 @@ class SplitIndexBuilder:
 
     `fields` is ((name, boost), ...); every document gives one text per field; the metadata kept
     per occurrence is its position (search_tokens.POSITION_KEY), like the CJK pipeline step.
-
-    What is kept: per term its lunr `_index` (order of first sight) and, per field, the
-    {doc ref: {"p": [positions]}} map exactly as it is serialised; per (doc, field) "vector" its
-    name and length; per term occurrence its (vector, term index) pair, from which numpy
-    derives term frequencies, document frequencies and every BM25 score at the end."""
+    Field vector v is field v % len(fields) of document v // len(fields)."""
 
     def __init__(self, fields, cache: TermCache | None = None):
         self.fields = tuple(fields)
         self.cache = cache or TermCache()
-        self.doc_count = 0
-        self._index: dict[str, int] = {}                   # term -> lunr "_index" (first seen)
-        self._postings: list[tuple[dict, ...]] = []        # by _index: per field {ref: {"p": []}}
-        self._vector_refs: list[str] = []                  # "field/ref" per (doc, field)
-        self._vector_fields: list[int] = []
-        self._vector_lengths: list[int] = []
-        self._occurrence_terms: list[int] = []             # _index of every term occurrence
-        self._occurrence_counts: list[int] = []            # occurrences per vector
-        self._pairs = None                                 # (vector, term, tf), made once
+        self._index: dict[str, int] = {}      # term -> lunr "_index" (order of first sight)
+        self._refs: list[str] = []            # doc refs in order
+        self._terms = array("i")              # per occurrence: term index
+        self._positions = array("i")          # per occurrence: position in its field
+        self._counts = array("i")             # per field vector: occurrences (= field length)
+        self._tables = None                   # numpy views, made once after the last add()
+
+    @property
+    def doc_count(self) -> int:
+        return len(self._refs)
 
     def add(self, ref: str, texts) -> None:
-        self.doc_count += 1
-        index, postings, nfields = self._index, self._postings, len(self.fields)
-        key = search_tokens.POSITION_KEY
-        occurrences = self._occurrence_terms
-        for field_no, text in enumerate(texts):
-            terms = self.cache.terms(text)
-            for term, position in terms:
-                term_index = index.get(term)
-                if term_index is None:
-                    term_index = index[term] = len(postings)
-                    postings.append(tuple({} for _ in range(nfields)))
-                occurrences.append(term_index)
-                docs = postings[term_index][field_no]
-                metadata = docs.get(ref)
-                if metadata is None:
-                    docs[ref] = {key: [position]}
-                else:
-                    metadata[key].append(position)
-            self._vector_refs.append(f"{self.fields[field_no][0]}/{ref}")
-            self._vector_fields.append(field_no)
-            self._vector_lengths.append(len(terms))
-            self._occurrence_counts.append(len(terms))
-        self._pairs = None
+        self._refs.append(ref)
+        index = self._index
+        for text in texts:
+            terms, positions = self.cache.terms(text)
+            for term in terms:
+                if term not in index:
+                    index[term] = len(index)
+            self._terms.extend([index[t] for t in terms])
+            self._positions.extend(positions)
+            self._counts.append(len(terms))
+        self._tables = None
 
-    def _term_frequencies(self):
-        """(vector, term index, tf) arrays of every distinct (vector, term), sorted by vector then
-        term index — the order of a lunr Vector's entries."""
-        if self._pairs is None:
-            vectors = np.repeat(np.arange(len(self._vector_refs), dtype=np.int64),
-                                self._occurrence_counts)
-            keys = (vectors << 32) | np.array(self._occurrence_terms, dtype=np.int64)
-            unique, counts = np.unique(keys, return_counts=True)
-            self._pairs = (unique >> 32, unique & 0xFFFFFFFF, counts)
-        return self._pairs
+    def _arrays(self) -> dict:
+        """Occurrences and distinct (vector, term) pairs as numpy arrays (made once)."""
+        if self._tables is None:
+            counts = np.frombuffer(self._counts, dtype=np.int32).astype(np.int64)
+            vectors = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
+            terms = np.frombuffer(self._terms, dtype=np.int32).astype(np.int64)
+            pairs, tf = np.unique((vectors << 32) | terms, return_counts=True)
+            self._tables = {"vector": vectors, "term": terms, "lengths": counts,
+                            "pair_vector": pairs >> 32, "pair_term": pairs & 0xFFFFFFFF, "tf": tf}
+        return self._tables
 
     def posting_count(self) -> int:
         """(term, field, document) postings in the index (sizes the shards)."""
-        return len(self._term_frequencies()[0])
+        return len(self._arrays()["tf"])
 
     def document_frequencies(self) -> dict[str, int]:
         """term -> number of documents containing it in any field."""
-        return {term: len(per_field[0]) if len(per_field) == 1 else len(set().union(*per_field))
-                for term, per_field in zip(self._index, self._postings)}
+        t = self._arrays()
+        docs = t["pair_vector"] // len(self.fields)
+        distinct = np.unique((docs << 32) | t["pair_term"]) & 0xFFFFFFFF
+        counts = np.bincount(distinct, minlength=len(self._index)).tolist()
+        return dict(zip(self._index, counts))
 
-    def shards(self, count: int) -> list[dict]:
-        """The index cut into `count` lunr indexes by search_tokens.term_shard: each holds its terms'
-        postings and, per field vector, only the entries of its terms (see search_index.py)."""
+    def shards(self, count: int):
+        """Yield the index cut into `count` lunr indexes by search_tokens.term_shard, shard by
+        shard: each holds its terms' postings and, per field vector, only the entries of its
+        terms (see search_index.py). Only one shard's Python objects exist at a time."""
         names = [name for name, _ in self.fields]
-        parts = [{"version": __TARGET_JS_VERSION__, "fields": names, "fieldVectors": [],
-                  "invertedIndex": [], "pipeline": [search_tokens.PIPELINE_LABEL]}
-                 for _ in range(count)]
         terms = list(self._index)  # in _index order
         shard_of = (fnv1a_many(terms) % count).astype(np.int64) if terms else np.zeros(0, np.int64)
-        shard_list = shard_of.tolist()
-        for term in sorted(terms):
-            term_index = self._index[term]
-            entry = dict(zip(names, self._postings[term_index]))
-            entry["_index"] = term_index
-            parts[shard_list[term_index]]["invertedIndex"].append([term, entry])
-        self._add_vectors(parts, shard_of)
-        return parts
+        rank = np.empty(len(terms), dtype=np.int64)
+        by_name = sorted(range(len(terms)), key=terms.__getitem__)
+        rank[by_name] = np.arange(len(terms))
+        inverted = self._inverted_order(shard_of, rank)
+        vectors = self._vector_entries(shard_of)
+        for shard_no in range(count):
+            yield {"version": __TARGET_JS_VERSION__, "fields": names,
+                   "fieldVectors": self._shard_vectors(vectors, shard_no),
+                   "invertedIndex": self._shard_inverted(inverted, shard_no, terms),
+                   "pipeline": [search_tokens.PIPELINE_LABEL]}
 
-    def _add_vectors(self, parts: list[dict], shard_of: np.ndarray) -> None:
-        """BM25 scores as lunr.Builder._create_field_vectors computes them (the same float
-        operations in the same order, so the same doubles), rounded like Vector.serialize; each
-        vector in term-index order, cut by shard."""
-        vector, term, tf = self._term_frequencies()
-        if not len(vector):
-            return
+    def _inverted_order(self, shard_of: np.ndarray, rank: np.ndarray) -> dict:
+        """Occurrences sorted by (shard, term name, field, doc, occurrence order)."""
+        t = self._arrays()
+        nfields = len(self.fields)
+        term, vector = t["term"], t["vector"]
+        order = np.lexsort((np.arange(len(term)), vector // nfields, vector % nfields,
+                            rank[term], shard_of[term]))
+        shard = shard_of[term][order]
+        return {"term": term[order], "vector": vector[order],
+                "position": np.frombuffer(self._positions, dtype=np.int32)[order],
+                "bounds": np.searchsorted(shard, np.arange(len(shard_of) + 1)).tolist()}
+
+    def _shard_inverted(self, inverted: dict, shard_no: int, terms: list[str]) -> list:
+        """[[term, {field: {ref: {"p": [positions]}}, ..., "_index": n}], ...] of one shard."""
+        start, end = inverted["bounds"][shard_no], inverted["bounds"][shard_no + 1]
+        names, nfields, refs = [name for name, _ in self.fields], len(self.fields), self._refs
+        key = search_tokens.POSITION_KEY
+        out: list = []
+        last_term = last_vector = -1
+        fields = positions = None
+        for term, vector, position in zip(inverted["term"][start:end].tolist(),
+                                          inverted["vector"][start:end].tolist(),
+                                          inverted["position"][start:end].tolist()):
+            if term != last_term:
+                fields = [{} for _ in names]
+                entry = dict(zip(names, fields))
+                entry["_index"] = term
+                out.append([terms[term], entry])
+                last_term, last_vector = term, -1
+            if vector != last_vector:
+                positions = []
+                fields[vector % nfields][refs[vector // nfields]] = {key: positions}
+                last_vector = vector
+            positions.append(position)
+        return out
+
+    def _vector_entries(self, shard_of: np.ndarray) -> dict:
+        """BM25 score of every distinct (vector, term) as lunr.Builder._create_field_vectors
+        computes it (the same float operations in the same order, so the same doubles), sorted
+        by shard, then vector, then term index (a lunr Vector's order)."""
+        t = self._arrays()
+        vector, term, tf = t["pair_vector"], t["pair_term"], t["tf"].astype(np.float64)
         n = self.doc_count
         df = np.bincount(term, minlength=len(self._index)).tolist()  # lunr.idf: per field
         idf = np.array([math.log(1 + abs((n - d + 0.5) / (d + 0.5))) for d in df])
-        lengths = np.array(self._vector_lengths, dtype=np.float64)
-        fields = np.array(self._vector_fields, dtype=np.int64)
-        sums = np.bincount(fields, weights=lengths, minlength=len(self.fields))
-        averages = np.array([total / n for total in sums.tolist()])
-        norm = K1 * (1 - B + B * (lengths / averages[fields]))
-        boost = np.array([float(b) for _, b in self.fields])[fields]
-        tf = tf.astype(np.float64)
+        nfields = len(self.fields)
+        lengths = t["lengths"].astype(np.float64)
+        field_of = np.arange(len(lengths)) % nfields
+        sums = np.bincount(field_of, weights=lengths, minlength=nfields)
+        averages = np.array([total / n if n else 1.0 for total in sums.tolist()])
+        norm = K1 * (1 - B + B * (lengths / averages[field_of]))
+        boost = np.array([float(b) for _, b in self.fields])[field_of]
         score = idf[term] * ((K1 + 1) * tf) / (norm[vector] + tf)
         score = score * boost[vector]
         shard = shard_of[term]
-        order = np.argsort(shard, kind="stable")  # by shard; vector and term order kept
-        flat: list = [None] * (2 * len(order))
-        flat[0::2] = term[order].tolist()
-        flat[1::2] = [round(x, 3) for x in score[order].tolist()]  # Python's round, as lunr's
-        group_vector, group_shard = vector[order], shard[order]
-        # a group = one vector's entries in one shard (mostly a single entry: terms scatter)
-        starts = np.flatnonzero(np.r_[True, (np.diff(group_vector) != 0) | (np.diff(group_shard) != 0)])
-        ends = np.r_[starts[1:], len(order)] * 2
-        refs = self._vector_refs
-        rows = [[refs[v], flat[a:b]] for v, a, b in
-                zip(group_vector[starts].tolist(), (starts * 2).tolist(), ends.tolist())]
-        bounds = np.searchsorted(group_shard[starts], np.arange(len(parts) + 1)).tolist()
-        for shard_no, part in enumerate(parts):
-            part["fieldVectors"] = rows[bounds[shard_no]:bounds[shard_no + 1]]
+        order = np.argsort(shard, kind="stable")  # pairs are already by vector, then term
+        return {"vector": vector[order], "term": term[order], "score": score[order],
+                "bounds": np.searchsorted(shard[order], np.arange(len(shard_of) + 1)).tolist()}
+
+    def _shard_vectors(self, vectors: dict, shard_no: int) -> list:
+        """[["field/ref", [term index, score, ...]], ...] of one shard, in vector order."""
+        start, end = vectors["bounds"][shard_no], vectors["bounds"][shard_no + 1]
+        names, nfields, refs = [name for name, _ in self.fields], len(self.fields), self._refs
+        out: list = []
+        last = -1
+        entries = None
+        for vector, term, score in zip(vectors["vector"][start:end].tolist(),
+                                       vectors["term"][start:end].tolist(),
+                                       vectors["score"][start:end].tolist()):
+            if vector != last:
+                entries = []
+                out.append([f"{names[vector % nfields]}/{refs[vector // nfields]}", entries])
+                last = vector
+            entries.append(term)
+            entries.append(round(score, 3))  # Python's round, as lunr's Vector.serialize
+        return out

@@ -144,7 +144,7 @@ def write_search_files(docs: list[SearchDoc], output_dir: str, bodies: dict[str,
     docs = order_docs(docs)
     index = build_index(docs, cache)
     shards = shard_count(index)
-    for n, part in enumerate(index.shards(shards)):
+    for n, part in enumerate(index.shards(shards)):  # one shard in memory at a time
         _dump(os.path.join(root, "i", f"{n}.json"), part)
 
     for c in range(0, len(docs), DOC_CHUNK):
