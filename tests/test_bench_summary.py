@@ -49,3 +49,14 @@ def test_change_one_record_edits_the_first_published_penalty(tmp_path):
     assert bench.change_one_record(exports) == "胶罚〔2024〕2号"
     changed = list(csv.reader(io.StringIO((exports / "penalties.csv").read_bytes().decode("gb18030"))))
     assert changed[1][1] == "甲" and changed[2][1] == "乙（更正）"
+
+
+def test_family_figures_add_up_one_familys_steps_only():
+    render = {"by_family_wall_s": {"search.generate_context": 0.5, "search.index_files": 3.0,
+                                   "searchx.generate_output": 9.0, "lookup.generate_output": 2.0},
+              "by_family_cpu_s": {"search.generate_context": 0.4, "search.index_files": 2.5,
+                                  "lookup.generate_output": 4.0}}
+    assert bench.family_figures(render, "search") == {"wall_s": 3.5, "cpu_s": 2.9,
+                                                      "note": "part of render"}
+    assert bench.family_figures(render, "lookup")["cpu_s"] == 4.0
+    assert bench.family_figures({}, "search")["cpu_s"] == 0
