@@ -16,6 +16,7 @@ unchanged texts such as law articles are not tokenised again.
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import os
 import pickle
@@ -44,18 +45,17 @@ def field_terms(value) -> tuple[tuple[str, int], ...]:
     return tuple(search_tokens.term_offsets(str(value).lower()))
 
 
-class TermCache:
-    """{text digest: (terms joined by spaces, positions as int32 bytes)}, i.e. field_terms(text)
-    in a compact form (a tuple of tuples costs ~10x the memory); loaded from and saved to `path`
-    when one is given. Terms never contain a space (it separates terms).
+class DigestCache:
+    """{digest: value} loaded from and saved to a private pickle `path` (None: memory only).
 
-    Keyed by the token rules and lunr version too, so a rule change never reuses old terms. Only
-    entries used by this build are saved, so the file does not grow with old texts."""
+    Stamped with the token rules, the lunr version and this module's CACHE_VERSION, so a rule
+    change never reuses old values. Only entries used by this build are saved, so the file does
+    not grow with old inputs. A damaged or foreign file only makes the build slower."""
 
     def __init__(self, path: str | None = None):
         self.path = path
-        self._old: dict[bytes, tuple[str, bytes]] = {}
-        self._used: dict[bytes, tuple[str, bytes]] = {}
+        self._old: dict[bytes, object] = {}
+        self._used: dict[bytes, object] = {}
         if path and os.path.exists(path):
             try:
                 with open(path, "rb") as fh:
@@ -65,34 +65,53 @@ class TermCache:
             except Exception:  # a damaged cache is only a slower build
                 self._old = {}
 
-    @staticmethod
-    def stamp() -> tuple:
-        return (CACHE_VERSION, search_tokens.RULES_VERSION, version("lunr"),
+    def stamp(self) -> tuple:
+        return (type(self).__name__, CACHE_VERSION, search_tokens.RULES_VERSION, version("lunr"),
                 hashlib.sha256(repr(search_tokens.rules_table()).encode()).hexdigest())
 
-    def terms(self, text) -> tuple[list[str], list[int]]:
-        """(terms, positions) of field_terms(text)."""
-        key = hashlib.blake2b(str(text).encode("utf-8"), digest_size=16).digest() \
-            if text is not None else b""
+    def get(self, key: bytes):
         found = self._used.get(key)
         if found is None:
             found = self._old.get(key)
-            if found is None:
-                pairs = field_terms(text)
-                found = (" ".join(t for t, _ in pairs), array("i", [p for _, p in pairs]).tobytes())
-            self._used[key] = found
-        joined, positions = found
-        return (joined.split(" ") if joined else []), array("i", positions).tolist()
+            if found is not None:
+                self._used[key] = found
+        return found
+
+    def put(self, key: bytes, value) -> None:
+        self._used[key] = value
 
     def save(self) -> None:
         if not self.path:
             return
         folder = os.path.dirname(os.path.abspath(self.path))
         os.makedirs(folder, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".search-terms-")
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".search-cache-")  # mode 0600
         with os.fdopen(fd, "wb") as fh:
             pickle.dump((self.stamp(), self._used), fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, self.path)
+
+
+class TermCache(DigestCache):
+    """{text digest: (terms joined by spaces, positions as int32 bytes)}, i.e. field_terms(text)
+    in a compact form (a tuple of tuples costs ~10x the memory). Terms never contain a space
+    (it separates terms)."""
+
+    def terms(self, text) -> tuple[list[str], list[int]]:
+        """(terms, positions) of field_terms(text)."""
+        key = hashlib.blake2b(str(text).encode("utf-8"), digest_size=16).digest() \
+            if text is not None else b""
+        found = self.get(key)
+        if found is None:
+            pairs = field_terms(text)
+            found = (" ".join(t for t, _ in pairs), array("i", [p for _, p in pairs]).tobytes())
+            self.put(key, found)
+        joined, positions = found
+        return (joined.split(" ") if joined else []), array("i", positions).tolist()
+
+
+class ShardCache(DigestCache):
+    """{digest of a shard's inputs: its JSON text}: an incremental build whose change leaves a
+    shard's postings and scores as they were copies the text instead of making it again."""
 
 
 def fnv1a_many(terms: list[str]) -> np.ndarray:
@@ -172,19 +191,54 @@ class SplitIndexBuilder:
         """Yield the index cut into `count` lunr indexes by search_tokens.term_shard, shard by
         shard: each holds its terms' postings and, per field vector, only the entries of its
         terms (see search_index.py). Only one shard's Python objects exist at a time."""
-        names = [name for name, _ in self.fields]
+        layout = self._layout(count)
+        for shard_no in range(count):
+            yield self._shard(layout, shard_no)
+
+    def shard_texts(self, count: int, cache: ShardCache | None = None):
+        """Yield each shard of shards() as compact JSON text. With a cache, a shard whose inputs
+        (its postings, its exact scores, the term and ref names) are the same as in an earlier
+        build is not made again."""
+        layout = self._layout(count)
+        for shard_no in range(count):
+            key = self._shard_digest(layout, shard_no) if cache is not None else None
+            text = cache.get(key) if key else None
+            if text is None:
+                text = json.dumps(self._shard(layout, shard_no), ensure_ascii=False,
+                                  separators=(",", ":"))
+                if key:
+                    cache.put(key, text)
+            yield text
+
+    def _layout(self, count: int) -> dict:
         terms = list(self._index)  # in _index order
         shard_of = (fnv1a_many(terms) % count).astype(np.int64) if terms else np.zeros(0, np.int64)
         rank = np.empty(len(terms), dtype=np.int64)
         by_name = sorted(range(len(terms)), key=terms.__getitem__)
         rank[by_name] = np.arange(len(terms))
-        inverted = self._inverted_order(shard_of, rank)
-        vectors = self._vector_entries(shard_of)
-        for shard_no in range(count):
-            yield {"version": __TARGET_JS_VERSION__, "fields": names,
-                   "fieldVectors": self._shard_vectors(vectors, shard_no),
-                   "invertedIndex": self._shard_inverted(inverted, shard_no, terms),
-                   "pipeline": [search_tokens.PIPELINE_LABEL]}
+        names = "\x00".join(f"{name}={boost}" for name, boost in self.fields)
+        base = hashlib.sha256(f"{count}\x01{names}\x01".encode("utf-8"))
+        for part in ("\x00".join(terms), "\x00".join(self._refs)):
+            base.update(part.encode("utf-8") + b"\x01")
+        return {"terms": terms, "inverted": self._inverted_order(shard_of, rank),
+                "vectors": self._vector_entries(shard_of), "digest": base}
+
+    def _shard(self, layout: dict, shard_no: int) -> dict:
+        return {"version": __TARGET_JS_VERSION__, "fields": [name for name, _ in self.fields],
+                "fieldVectors": self._shard_vectors(layout["vectors"], shard_no),
+                "invertedIndex": self._shard_inverted(layout["inverted"], shard_no,
+                                                      layout["terms"]),
+                "pipeline": [search_tokens.PIPELINE_LABEL]}
+
+    @staticmethod
+    def _shard_digest(layout: dict, shard_no: int) -> bytes:
+        digest = layout["digest"].copy()
+        digest.update(f"{__TARGET_JS_VERSION__}\x01{shard_no}\x01".encode("ascii"))
+        for table in (layout["inverted"], layout["vectors"]):
+            start, end = table["bounds"][shard_no], table["bounds"][shard_no + 1]
+            for name in sorted(k for k in table if k != "bounds"):
+                digest.update(np.ascontiguousarray(table[name][start:end]).tobytes())
+        return digest.digest()
 
     def _inverted_order(self, shard_of: np.ndarray, rank: np.ndarray) -> dict:
         """Occurrences sorted by (shard, term name, field, doc, occurrence order)."""

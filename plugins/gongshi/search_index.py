@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pipeline.ids import normalise_identifier
 
 from . import search_tokens
-from .search_builder import SplitIndexBuilder, TermCache, fnv1a_many
+from .search_builder import ShardCache, SplitIndexBuilder, TermCache, fnv1a_many
 
 #: search kinds in display order: key -> Chinese label
 KINDS = {
@@ -101,12 +101,14 @@ def frequent_terms(builder: SplitIndexBuilder) -> list[str]:
     return [term for _, term in counted[:FREQUENT_MAX]]
 
 
-def _dump(path: str, data) -> int:
+def _dump(path: str, data) -> None:
+    _write(path, json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=False))
+
+
+def _write(path: str, text: str) -> None:
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=False)
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(text)
-    return len(text.encode("utf-8"))
 
 
 def _segments(docs: list[SearchDoc], body_index: dict[str, int]) -> list[list[int]]:
@@ -138,14 +140,15 @@ def shard_count(builder: SplitIndexBuilder) -> int:
 
 
 def write_search_files(docs: list[SearchDoc], output_dir: str, bodies: dict[str, str],
-                       cache: TermCache | None = None) -> dict:
-    """Write every search file under <output_dir>/search/ and return the manifest."""
+                       cache: TermCache | None = None, shard_cache: ShardCache | None = None) -> dict:
+    """Write every search file under <output_dir>/search/ and return the manifest. The caches
+    (search_builder.py) only save time: the files are the same with or without them."""
     root = os.path.join(output_dir, SEARCH_DIR)
     docs = order_docs(docs)
     index = build_index(docs, cache)
     shards = shard_count(index)
-    for n, part in enumerate(index.shards(shards)):  # one shard in memory at a time
-        _dump(os.path.join(root, "i", f"{n}.json"), part)
+    for n, text in enumerate(index.shard_texts(shards, shard_cache)):  # one shard at a time
+        _write(os.path.join(root, "i", f"{n}.json"), text)
 
     for c in range(0, len(docs), DOC_CHUNK):
         rows = [[d.id, d.url, d.title, d.meta, d.text[:MAX_TEXT]] for d in docs[c:c + DOC_CHUNK]]

@@ -14,7 +14,7 @@ from ..background import ForkedJob
 from ..base import FamilyGenerator
 from ..jinja_helpers import zh_date
 from ..render_cache import render_cache_file
-from ..search_builder import TermCache
+from ..search_builder import ShardCache, TermCache
 from ..search_index import KINDS, SearchDoc, write_search_files
 
 log = logging.getLogger(__name__)
@@ -135,13 +135,15 @@ class SearchGenerator(FamilyGenerator):
         # families render (background.py); generate_output waits for it.
         docs = search_documents(self.store)
         bodies = {a["id"]: a.get("name") or a["id"] for a in self.store.records("agencies")}
-        cache_path = render_cache_file(self.settings, "search-terms.pickle")
+        term_path = render_cache_file(self.settings, "search-terms.pickle")
+        shard_path = render_cache_file(self.settings, "search-shards.pickle")
         output_path = self.output_path
 
         def build_index():
-            cache = TermCache(cache_path)
-            manifest = write_search_files(docs, output_path, bodies, cache)
-            cache.save()
+            terms, shards = TermCache(term_path), ShardCache(shard_path)
+            manifest = write_search_files(docs, output_path, bodies, terms, shards)
+            terms.save()
+            shards.save()
             return manifest["docs"]
 
         self._index_job = ForkedJob(build_index, "search.index_files")
