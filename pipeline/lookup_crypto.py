@@ -3,7 +3,9 @@
 Shared by the build (plugins/gongshi/generators/lookup.py) and the tests; theme/static/js/lookup.js
 mirrors `derive()`, `shard_index()` and the slot format with Web Crypto.
 
-    derived = PBKDF2-SHA256(normalised case no + "\n" + normalised code, salt, iterations, 64 bytes)
+    stretched = PBKDF2-SHA256(password = normalised case no + "\n" + normalised code,
+                              salt, iterations, 32 bytes)
+    derived   = HKDF-SHA256(stretched, salt = salt, info = SCHEME, 64 bytes)
     derived[0:4]   big-endian uint32; modulo the shard count -> shard index
     derived[16:32] entry tag: finds the slot inside the shard
     derived[32:64] AES-256-GCM key
@@ -14,6 +16,12 @@ Compressing first makes entries ~40% smaller, and smaller slots let shards hold 
 evens out the random placement: about a third of the total size at 25,000 cases. Unused slots are pseudo-random bytes
 from a private build secret, so every shard has the same size and nothing tells real from dummy.
 The nonce is derived from the key and the plaintext, so identical input gives identical output.
+
+Why PBKDF2 gives only 32 bytes: each further 32 bytes of PBKDF2-SHA256 output is a whole new run of
+the iterations, yet an attacker tests a guess with the first block alone (it holds the shard index
+and the entry tag), so a second block cost the build and the phone twice the work and the attacker
+nothing. HKDF expands the one block to the 64 bytes of the layout at the cost of a few hashes.
+SCHEME names this derivation (v1 was 64 bytes of PBKDF2); it is also part of every KeyCache key.
 """
 
 from __future__ import annotations
@@ -28,10 +36,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from .querycodes import normalise_case_no, normalise_code
 
+SCHEME = b"gongshi-lookup-v2"  # HKDF info; lookup.js uses the same label
+STRETCHED_BYTES = 32  # one PBKDF2-SHA256 block
 DERIVED_BYTES = 64
 TAG_BYTES = 16
 NONCE_BYTES = 12
@@ -48,7 +60,9 @@ def password(case_no: str, code: str) -> bytes:
 
 
 def derive(case_no: str, code: str, salt: bytes, iterations: int) -> bytes:
-    return hashlib.pbkdf2_hmac("sha256", password(case_no, code), salt, iterations, DERIVED_BYTES)
+    stretched = hashlib.pbkdf2_hmac("sha256", password(case_no, code), salt, iterations,
+                                    STRETCHED_BYTES)
+    return HKDF(hashes.SHA256(), DERIVED_BYTES, salt=salt, info=SCHEME).derive(stretched)
 
 
 def shard_index(derived: bytes, shard_count: int) -> int:
@@ -66,8 +80,9 @@ def entry_key(derived: bytes) -> bytes:
 class KeyCache:
     """Derived keys kept privately between builds (JSON next to the codes file, never in output).
 
-    Keyed by HMAC(salt, iterations | case number | code), so the file names no case, and a change
-    of salt, iterations or code simply misses. `save()` drops entries this build did not use.
+    Keyed by HMAC(salt, SCHEME | iterations | case number | code), so the file names no case, and
+    a change of scheme, salt, iterations or code simply misses (keys of an older scheme are never
+    reused). `save()` drops entries this build did not use.
     """
 
     def __init__(self, path: str | None):
@@ -83,7 +98,7 @@ class KeyCache:
 
     @staticmethod
     def key(case_no: str, code: str, salt: bytes, iterations: int) -> str:
-        msg = str(iterations).encode() + b"\x1f" + password(case_no, code)
+        msg = SCHEME + b"\x1f" + str(iterations).encode() + b"\x1f" + password(case_no, code)
         return hmac.new(salt, msg, hashlib.sha256).hexdigest()
 
     def get(self, key: str) -> bytes | None:

@@ -1,5 +1,7 @@
 """Lookup crypto: derivation, deterministic encryption, equal-size shards, the private key cache."""
 
+import hashlib
+import hmac
 import os
 
 import pytest
@@ -23,6 +25,18 @@ def test_derivation_normalises_case_number_and_code():
     assert lc.derive("胶市监立（2026）1号", "ABCDEFGHJKMNPQRS", SALT, ITER) != a  # () is not []
     assert lc.derive("胶市监立〔2026〕1号", "ABCDEFGHJKMNPQRT", SALT, ITER) != a
     assert len(a) == 64
+
+
+def test_derivation_is_one_pbkdf2_block_expanded_with_hkdf():
+    # RFC 5869 written out with hmac, independently of the `cryptography` HKDF derive() uses
+    pw = "胶市监立[2026]1号\nABCDEFGHJKMNPQRS".encode()
+    stretched = hashlib.pbkdf2_hmac("sha256", pw, SALT, ITER, 32)
+    prk = hmac.new(SALT, stretched, hashlib.sha256).digest()
+    t1 = hmac.new(prk, b"gongshi-lookup-v2\x01", hashlib.sha256).digest()
+    t2 = hmac.new(prk, t1 + b"gongshi-lookup-v2\x02", hashlib.sha256).digest()
+    assert lc.derive("胶市监立〔2026〕1号", "ABCD-EFGH-JKMN-PQRS", SALT, ITER) == t1 + t2
+    # not the 64-byte PBKDF2 of scheme v1, whose second block doubled the work
+    assert t1 + t2 != hashlib.pbkdf2_hmac("sha256", pw, SALT, ITER, 64)
 
 
 def test_shards_equal_size_decrypt_and_reject_wrong_keys():
@@ -95,3 +109,15 @@ def test_damaged_key_cache_is_ignored(tmp_path):
     path.write_text("{not json", encoding="utf-8")
     derived, fresh = lc.derive_many([("A1", "CODE-AAAA-BBBB-CCCC")], SALT, ITER, lc.KeyCache(str(path)))
     assert fresh == 1 and len(derived[0]) == 64
+
+
+def test_key_cache_of_another_scheme_is_never_reused(tmp_path, monkeypatch):
+    path = str(tmp_path / "cache.json")
+    pairs = [("A1", "CODE-AAAA-BBBB-CCCC")]
+    monkeypatch.setattr(lc, "SCHEME", b"gongshi-lookup-v1")
+    lc.derive_many(pairs, SALT, ITER, cache := lc.KeyCache(path))
+    cache.save()
+    monkeypatch.undo()
+    derived, fresh = lc.derive_many(pairs, SALT, ITER, lc.KeyCache(path))
+    assert fresh == 1 and derived[0] == lc.derive("A1", "CODE-AAAA-BBBB-CCCC", SALT, ITER)
+

@@ -1,7 +1,9 @@
-// 案件办理进度查询: derive the key from (案件编号, 查询码) with PBKDF2, fetch exactly one shard,
+// 案件办理进度查询: derive the key from (案件编号, 查询码) with PBKDF2 + HKDF, fetch exactly one shard,
 // find the entry by its tag and decrypt it with AES-GCM — all with Web Crypto, nothing sent
 // anywhere but the one same-origin shard request. Mirrors pipeline/lookup_crypto.py:
-//   derived = PBKDF2-SHA256(normCase + "\n" + normCode, salt, iterations, 512 bits)
+//   stretched = PBKDF2-SHA256(normCase + "\n" + normCode, salt, iterations, 256 bits)
+//   derived   = HKDF-SHA256(stretched, salt, info "gongshi-lookup-v2", 512 bits)
+//   (one PBKDF2 block: a second would double the phone's wait and cost an attacker nothing)
 //   shard   = uint32(derived[0:4]) % shards; tag = derived[16:32]; key = derived[32:64]
 //   slot    = tag(16) | nonce(12) | AES-GCM(ciphertext + 16-byte tag), additional data = tag
 //   plain   = 2-byte length | deflate-raw(entry JSON) | zero padding
@@ -38,11 +40,16 @@
     return true;
   }
 
+  var SCHEME = "gongshi-lookup-v2";  // the HKDF info, lookup_crypto.SCHEME
+
   async function derive(params, caseNo, code) {
     var pw = new TextEncoder().encode(normCase(caseNo) + "\n" + normCode(code));
     var base = await crypto.subtle.importKey("raw", pw, "PBKDF2", false, ["deriveBits"]);
+    var stretched = await crypto.subtle.deriveBits(
+      { name: "PBKDF2", hash: "SHA-256", salt: params.salt, iterations: params.iterations }, base, 256);
+    var prk = await crypto.subtle.importKey("raw", stretched, "HKDF", false, ["deriveBits"]);
     var bits = await crypto.subtle.deriveBits(
-      { name: "PBKDF2", hash: "SHA-256", salt: params.salt, iterations: params.iterations }, base, 512);
+      { name: "HKDF", hash: "SHA-256", salt: params.salt, info: new TextEncoder().encode(SCHEME) }, prk, 512);
     return new Uint8Array(bits);
   }
 
