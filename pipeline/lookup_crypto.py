@@ -22,6 +22,9 @@ the iterations, yet an attacker tests a guess with the first block alone (it hol
 and the entry tag), so a second block cost the build and the phone twice the work and the attacker
 nothing. HKDF expands the one block to the 64 bytes of the layout at the cost of a few hashes.
 SCHEME names this derivation (v1 was 64 bytes of PBKDF2); it is also part of every KeyCache key.
+
+Derivation is the build's costliest step on a cold key cache; BackgroundDerivation runs it on
+spare cores while the other page families render (hashlib's PBKDF2 releases the GIL).
 """
 
 from __future__ import annotations
@@ -31,8 +34,10 @@ import hmac
 import json
 import os
 import tempfile
+import threading
+import time
 import zlib
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -126,18 +131,101 @@ def derive_many(pairs: list[tuple[str, str]], salt: bytes, iterations: int,
                 cache: KeyCache | None = None) -> tuple[list[bytes], int]:
     """Derived bytes for each (case no, code); returns (derived list, number freshly derived).
 
-    hashlib's PBKDF2 releases the GIL, so a thread pool uses every core on a first build.
+    Uses every core: the caller plus one thread per other core."""
+    workers = max(0, (os.cpu_count() or 1) - 1)
+    return BackgroundDerivation(pairs, salt, iterations, cache, workers).result()
+
+
+CHUNK = 16  # derivations a thread takes at a time (a stop is still noticed after each one)
+_LIVE: set["BackgroundDerivation"] = set()  # started and not yet closed, for stop_all()
+
+
+class BackgroundDerivation:
+    """derive_many started now and collected later, so the derivations overlap other work.
+
+    Worker threads (default: one per core but the caller's, which keeps rendering) take chunks of
+    the pairs the cache does not hold from a shared queue. `result()` makes the caller derive what
+    is still queued, waits for the threads, fills the cache and returns what derive_many returns.
+    `close()` stops the threads after their current derivation and joins them; result() always
+    calls it, and stop_all() does for a build that failed before reaching result(), so a failed
+    build neither hangs nor leaves threads running. The threads are daemons only as a last resort
+    (an interpreter exiting without either call does not wait for the queue). Which thread derived
+    which pair does not change any result, so the output stays deterministic.
     """
-    cache = cache or KeyCache(None)
-    keys = [KeyCache.key(c, k, salt, iterations) for c, k in pairs]
-    result: list[bytes | None] = [cache.get(k) for k in keys]
-    todo = [i for i, r in enumerate(result) if r is None]
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        fresh = pool.map(lambda i: derive(pairs[i][0], pairs[i][1], salt, iterations), todo)
-        for i, derived in zip(todo, fresh):
-            result[i] = derived
-            cache.put(keys[i], derived)
-    return result, len(todo)  # type: ignore[return-value]
+
+    def __init__(self, pairs: list[tuple[str, str]], salt: bytes, iterations: int,
+                 cache: KeyCache | None = None, workers: int | None = None):
+        self.cache = cache or KeyCache(None)
+        self._pairs, self._salt, self._iterations = pairs, salt, iterations
+        self._keys = [KeyCache.key(c, k, salt, iterations) for c, k in pairs]
+        self._result: list[bytes | None] = [self.cache.get(k) for k in self._keys]
+        self._todo = [i for i, r in enumerate(self._result) if r is None]
+        self._queue = deque(self._todo[i:i + CHUNK] for i in range(0, len(self._todo), CHUNK))
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._errors: list[BaseException] = []
+        self.thread_cpu_s = 0.0  # CPU seconds of the worker threads (the build's timings show it)
+        self.thread_wall_s = 0.0  # from start until the last worker thread finished
+        self._started = time.perf_counter()
+        if workers is None:
+            workers = max(1, (os.cpu_count() or 1) - 1)
+        self._threads = [threading.Thread(target=self._work, args=(True,), daemon=True,
+                                          name=f"lookup-derive-{n}")
+                         for n in range(min(workers, len(self._queue)))]
+        _LIVE.add(self)
+        for thread in self._threads:
+            thread.start()
+
+    def _work(self, in_thread: bool = False) -> None:
+        cpu = time.thread_time()
+        try:
+            while not self._stop.is_set():
+                try:
+                    chunk = self._queue.popleft()
+                except IndexError:  # queue empty: done
+                    return
+                for i in chunk:
+                    if self._stop.is_set():
+                        return
+                    # module global looked up per call: tests replace `derive`
+                    self._result[i] = derive(*self._pairs[i], self._salt, self._iterations)
+        except BaseException as exc:
+            if not in_thread:
+                raise
+            self._errors.append(exc)  # re-raised by result()
+            self._stop.set()
+        finally:
+            if in_thread:
+                with self._lock:
+                    self.thread_cpu_s += time.thread_time() - cpu
+                    self.thread_wall_s = time.perf_counter() - self._started
+
+    def result(self) -> tuple[list[bytes], int]:
+        try:
+            self._work()  # the caller's core helps with whatever is still queued
+            for thread in self._threads:
+                thread.join()
+        finally:
+            self.close()
+        if self._errors:
+            raise self._errors[0]
+        if any(r is None for r in self._result):
+            raise RuntimeError("lookup key derivation was stopped before it finished")
+        for i in self._todo:
+            self.cache.put(self._keys[i], self._result[i])  # type: ignore[arg-type]
+        return self._result, len(self._todo)  # type: ignore[return-value]
+
+    def close(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join()
+        _LIVE.discard(self)
+
+
+def stop_all() -> None:
+    """Close every derivation not yet collected (pipeline.render calls this when a build ends)."""
+    for derivation in list(_LIVE):
+        derivation.close()
 
 
 def pack(plaintext: bytes) -> bytes:

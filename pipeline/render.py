@@ -38,6 +38,7 @@ def render_site(content_dir: str, output_dir: str, *, settings_file: str = "peli
     Raises RuntimeError when Pelican logged errors (a template crash must fail the build)."""
     from pelican import Pelican
 
+    from pipeline import lookup_crypto
     from pipeline.gc_tuning import no_full_collections
 
     if not os.path.isdir(content_dir):
@@ -53,6 +54,8 @@ def render_site(content_dir: str, output_dir: str, *, settings_file: str = "peli
             Pelican(settings).run()
     finally:
         logging.getLogger().removeHandler(errors)
+        # a failed build may not have collected the lookup's background key derivations
+        lookup_crypto.stop_all()
     if errors.messages:
         raise RuntimeError("rendering failed: " + "; ".join(errors.messages[:5]))
     return time.perf_counter() - started

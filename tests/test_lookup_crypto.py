@@ -1,8 +1,11 @@
-"""Lookup crypto: derivation, deterministic encryption, equal-size shards, the private key cache."""
+"""Lookup crypto: derivation, deterministic encryption, equal-size shards, the private key cache,
+the background derivation."""
 
 import hashlib
 import hmac
 import os
+import threading
+import time
 
 import pytest
 
@@ -121,3 +124,44 @@ def test_key_cache_of_another_scheme_is_never_reused(tmp_path, monkeypatch):
     derived, fresh = lc.derive_many(pairs, SALT, ITER, lc.KeyCache(path))
     assert fresh == 1 and derived[0] == lc.derive("A1", "CODE-AAAA-BBBB-CCCC", SALT, ITER)
 
+
+def derive_threads():
+    return [t for t in threading.enumerate() if t.name.startswith("lookup-derive")]
+
+
+PAIRS = [(f"A{i}", f"CODE-{i:04d}-BBBB-CCCC") for i in range(50)]
+
+
+def test_background_derivation_matches_any_thread_count():
+    alone, fresh = lc.BackgroundDerivation(PAIRS, SALT, ITER, workers=0).result()
+    assert fresh == 50 and alone == [lc.derive(c, k, SALT, ITER) for c, k in PAIRS]
+    assert lc.BackgroundDerivation(PAIRS, SALT, ITER, workers=3).result() == (alone, 50)
+    assert not derive_threads()
+
+
+def test_background_error_reaches_result_and_stops_the_threads(monkeypatch):
+    real = lc.derive
+
+    def fails_on_a7(case_no, *args):
+        if case_no == "A7":
+            raise ValueError("broken")
+        time.sleep(0.01)
+        return real(case_no, *args)
+    monkeypatch.setattr(lc, "derive", fails_on_a7)
+    job = lc.BackgroundDerivation(PAIRS, SALT, ITER, workers=2)
+    with pytest.raises(ValueError, match="broken"):
+        job.result()
+    assert not derive_threads() and job not in lc._LIVE
+
+
+def test_stop_all_ends_a_derivation_nobody_collects(monkeypatch):
+    # a build that fails after generate_context: render_site calls stop_all() in its finally
+    monkeypatch.setattr(lc, "derive", lambda *args: time.sleep(0.05) or bytes(64))
+    job = lc.BackgroundDerivation(PAIRS * 4, SALT, ITER, workers=2)  # ~5 s of work per thread
+    assert derive_threads()
+    started = time.perf_counter()
+    lc.stop_all()
+    # one derivation per thread, not a whole chunk
+    assert time.perf_counter() - started < 0.4 and not derive_threads()
+    with pytest.raises(RuntimeError, match="stopped"):
+        job.result()

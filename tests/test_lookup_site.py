@@ -9,6 +9,8 @@ import json
 import os
 import re
 import shutil
+import threading
+import time
 
 import pytest
 import yaml
@@ -191,3 +193,42 @@ def test_without_a_codes_file_the_page_says_so_and_writes_no_shards(fixture_site
     page = open(os.path.join(fixture_site.output_dir, "lookup", "index.html"), encoding="utf-8").read()
     assert "案件进度查询暂未开放" in page and 'id="lookup-form"' not in page
     assert lookup_crypto.check_shards(fixture_site.output_dir) == (0, 0)
+
+
+def test_failed_build_stops_the_background_derivation(tiny, tmp_path, monkeypatch):
+    # The lookup starts deriving in generate_context; a family failing before the lookup's
+    # generate_output must not leave the threads deriving (or the build waiting for them).
+    import sys
+
+    from pipeline.render import render_site
+
+    root, _, _ = tiny
+    shutil.copytree(root / "content", tmp_path / "content")
+    shutil.copytree(root / "private", tmp_path / "private")
+    os.remove(tmp_path / "private" / "lookup-key-cache.json")  # cold: every key to derive
+    started = []
+
+    def slow_derive(*args):
+        started.append(1)
+        time.sleep(2)
+        return bytes(64)
+
+    def broken(self, writer):
+        while not started:  # the derivation is under way
+            time.sleep(0.01)
+        raise RuntimeError("a family failed")
+    monkeypatch.setattr(lookup_crypto, "derive", slow_derive)
+    # Pelican imports the plugin as `gongshi`, tests as `plugins.gongshi`: patch every copy
+    suffix = os.path.join("gongshi", "generators", "errors.py")
+    for module in [m for m in list(sys.modules.values())
+                   if (getattr(m, "__file__", "") or "").endswith(suffix)]:
+        monkeypatch.setattr(module.ErrorPageGenerator, "generate_output", broken)
+    begin = time.perf_counter()
+    with pytest.raises(RuntimeError, match="a family failed"):
+        render_site(str(tmp_path / "content"), str(tmp_path / "output"),
+                    settings_file=os.path.join(REPO, "pelicanconf.py"),
+                    codes_path=str(tmp_path / "private" / "codes.csv"),
+                    extra_settings={"GONGSHI_FAMILIES": ["generators.errors", "generators.lookup"]})
+    assert time.perf_counter() - begin < 6  # 4 keys x 2 s would take 8 s on one thread
+    assert not [t for t in threading.enumerate() if t.name.startswith("lookup-derive")]
+    assert not lookup_crypto._LIVE

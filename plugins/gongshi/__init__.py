@@ -21,7 +21,6 @@ GENERATOR_MODULES: list[str] = [
     "generators.decisions",
     "generators.about",
     "generators.errors",
-    "generators.lookup",
     "generators.catalogue",
     "generators.statistics",
     "generators.blacklist",
@@ -29,6 +28,9 @@ GENERATOR_MODULES: list[str] = [
     "generators.feeds",
     "generators.opendata",
     "generators.search",
+    # feeds no other family; late, so its key derivations (started in generate_context) run on
+    # another core while the families above render
+    "generators.lookup",
     # last: lists every page the families above wrote
     "generators.sitemap",
 ]

@@ -5,6 +5,11 @@ GONGSHI_CODES_FILE, written by `pull --codes`), the build computes what the part
 (pipeline.deadlines) and encrypts it with a key only (案件编号, 查询码) can re-derive
 (pipeline.lookup_crypto). Nothing readable about a case is written: the page carries only the
 public lookup parameters. Derived keys are cached next to the codes file (never in the output).
+
+Deriving the keys of a cold cache is the costliest part (PBKDF2 per case), so generate_context
+starts it on the other cores and generate_output collects it: Pelican runs every family's
+generate_context before any generate_output, and this family's output comes late in
+GENERATOR_MODULES, so the derivations overlap the rendering of the other families.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from datetime import date
 from pipeline import deadlines, lookup_crypto
 from pipeline.querycodes import normalise_case_no, read_codes_csv
 
-from .. import urls
+from .. import timings, urls
 from ..base import FamilyGenerator
 
 log = logging.getLogger(__name__)
@@ -103,31 +108,44 @@ class LookupGenerator(FamilyGenerator):
         return os.path.join(os.path.dirname(os.path.abspath(codes)), "lookup-key-cache.json") \
             if codes else None
 
-    def generate_output(self, writer):
-        as_of = deadlines.parse(self.store.site.get("as_of")) or date.today()
-        salt = default_salt(self.settings)
-        iterations = int(self.settings.get("GONGSHI_LOOKUP_ITERATIONS",
-                                           lookup_crypto.DEFAULT_ITERATIONS))
-        codes, codes_raw = self._codes()
-        tables = SharedTables(self.store.by_id("agencies"))
-        pairs, plains = [], []
+    def generate_context(self):
+        self.as_of = deadlines.parse(self.store.site.get("as_of")) or date.today()
+        self.salt = default_salt(self.settings)
+        self.iterations = int(self.settings.get("GONGSHI_LOOKUP_ITERATIONS",
+                                                lookup_crypto.DEFAULT_ITERATIONS))
+        codes, self.codes_raw = self._codes()
+        self.cases, pairs = [], []
         for case in self.store.records("cases"):
             code = codes.get(normalise_case_no(case.get("case_no") or ""))
             if code:
+                self.cases.append(case)
                 pairs.append((case["case_no"], code))
-                plains.append(encode_entry(entry_for(case, tables, as_of)))
+        lookup_crypto.stop_all()  # a failed earlier build in this process may have left some
         cache = lookup_crypto.KeyCache(self._cache_path() if codes else None)
-        derived, fresh = lookup_crypto.derive_many(pairs, salt, iterations, cache)
-        pad_secret = hashlib.sha256(b"gongshi-lookup-padding\x1f" + salt + b"\x1f" + codes_raw).digest()
+        self.derivation = lookup_crypto.BackgroundDerivation(pairs, self.salt, self.iterations,
+                                                             cache)
+
+    def generate_output(self, writer):
+        as_of, salt, iterations = self.as_of, self.salt, self.iterations
+        tables = SharedTables(self.store.by_id("agencies"))
+        plains = [encode_entry(entry_for(case, tables, as_of)) for case in self.cases]
+        derived, fresh = self.derivation.result()  # waits for (and helps with) what is left
+        if self.derivation.thread_cpu_s:
+            # the threads' own share; it also shows in the CPU of the families they overlapped
+            timings.TIMES["lookup.derive_threads"] += self.derivation.thread_wall_s
+            timings.CPU["lookup.derive_threads"] += self.derivation.thread_cpu_s
+        pad_secret = hashlib.sha256(b"gongshi-lookup-padding\x1f" + salt + b"\x1f"
+                                    + self.codes_raw).digest()
         layout = lookup_crypto.build_shards(list(zip(derived, plains)), pad_secret)
-        cache.save()
-        if pairs:
+        self.derivation.cache.save()
+        if self.cases:
             self._write_shards(layout)
         log.info("lookup: %d entries (%d keys derived, %d cached), %d shards of %d bytes",
-                 len(pairs), fresh, len(pairs) - fresh, layout.shard_count, layout.shard_bytes)
+                 len(self.cases), fresh, len(self.cases) - fresh, layout.shard_count,
+                 layout.shard_bytes)
         params = {
             "salt": base64.b64encode(salt).decode("ascii"), "iterations": iterations,
-            "shards": layout.shard_count if pairs else 0, "digits": layout.hex_digits,
+            "shards": layout.shard_count if self.cases else 0, "digits": layout.hex_digits,
             "slot": layout.slot_size, "slots": layout.slots,
             "base": "/" + lookup_crypto.SHARD_FOLDER + "/",
         }
