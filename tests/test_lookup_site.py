@@ -232,3 +232,11 @@ def test_failed_build_stops_the_background_derivation(tiny, tmp_path, monkeypatc
     assert time.perf_counter() - begin < 6  # 4 keys x 2 s would take 8 s on one thread
     assert not [t for t in threading.enumerate() if t.name.startswith("lookup-derive")]
     assert not lookup_crypto._LIVE
+
+
+def test_lookup_threads_start_after_the_search_fork():
+    # search forks its index process in generate_context; the lookup starts its derivation
+    # threads in generate_context too, and a fork must not copy running threads
+    from plugins.gongshi import GENERATOR_MODULES
+
+    assert GENERATOR_MODULES.index("generators.lookup") > GENERATOR_MODULES.index("generators.search")

@@ -28,8 +28,8 @@ GENERATOR_MODULES: list[str] = [
     "generators.feeds",
     "generators.opendata",
     "generators.search",
-    # feeds no other family; late, so its key derivations (started in generate_context) run on
-    # another core while the families above render
+    # feeds no other family; late, so its key derivations (threads started in generate_context)
+    # run on another core while the families above render, and start after search's fork
     "generators.lookup",
     # last: lists every page the families above wrote
     "generators.sitemap",

@@ -8,8 +8,9 @@ public lookup parameters. Derived keys are cached next to the codes file (never 
 
 Deriving the keys of a cold cache is the costliest part (PBKDF2 per case), so generate_context
 starts it on the other cores and generate_output collects it: Pelican runs every family's
-generate_context before any generate_output, and this family's output comes late in
-GENERATOR_MODULES, so the derivations overlap the rendering of the other families.
+generate_context before any generate_output, and this family comes late in GENERATOR_MODULES,
+so the derivations overlap the rendering of the other families. It must stay after the search
+family, which forks its index process in generate_context: a fork must not copy running threads.
 """
 
 from __future__ import annotations
@@ -131,9 +132,10 @@ class LookupGenerator(FamilyGenerator):
         plains = [encode_entry(entry_for(case, tables, as_of)) for case in self.cases]
         derived, fresh = self.derivation.result()  # waits for (and helps with) what is left
         if self.derivation.thread_cpu_s:
-            # the threads' own share; it also shows in the CPU of the families they overlapped
-            timings.TIMES["lookup.derive_threads"] += self.derivation.thread_wall_s
-            timings.CPU["lookup.derive_threads"] += self.derivation.thread_cpu_s
+            # the threads' own share (their wall time overlaps the other families'; their CPU is
+            # also inside the process CPU of the phases they ran beside)
+            timings.record("lookup.derive_threads", self.derivation.thread_wall_s,
+                           self.derivation.thread_cpu_s)
         pad_secret = hashlib.sha256(b"gongshi-lookup-padding\x1f" + salt + b"\x1f"
                                     + self.codes_raw).digest()
         layout = lookup_crypto.build_shards(list(zip(derived, plains)), pad_secret)
