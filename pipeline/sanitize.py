@@ -508,6 +508,14 @@ def _public_code(number: str) -> bool:
     return len(number) == 15 and number.isdigit() and _gs15_ok(number)
 
 
+# Every hit of find_personal_data is a match of one of these patterns. One search for any of them
+# (a single pass in C) rules out most texts — the leak gate's candidate runs, free text without
+# numbers — before the five separate scans and the check-digit tests. Keep in step with
+# _find_personal_data below (tests/test_leakgate_prefilter.py compares the two).
+_NUMBER_DETECTORS = (_ID18_RE, _ID15_RE, _FRAGMENT_RE, _MOBILE_RE, _CARD_RE)
+_ANY_NUMBER_RE = re.compile("|".join(f"(?:{p.pattern})" for p in _NUMBER_DETECTORS))
+
+
 def find_personal_data(text: str) -> list[tuple[str, int, int]]:
     """(kind, start, end) of ID numbers, ID fragments, mobile numbers and bank cards, sorted.
 
@@ -515,6 +523,13 @@ def find_personal_data(text: str) -> list[tuple[str, int, int]]:
     reported here: agencies publish theirs (咨询电话, 监督电话); `scrub_text` still masks them in
     free text.
     """
+    if _ANY_NUMBER_RE.search(text) is None:
+        return []  # no detector pattern matches anywhere, so none of the loops below would add a hit
+    return _find_personal_data(text)
+
+
+def _find_personal_data(text: str) -> list[tuple[str, int, int]]:
+    """find_personal_data without the pre-filter."""
     hits: list[tuple[str, int, int]] = []
     for m in _ID18_RE.finditer(text):
         if _is_id18(m.group()):
