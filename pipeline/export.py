@@ -52,6 +52,7 @@ def _scalar(value) -> str:
     raise PipelineError(f"内部错误：不支持写出的值类型 {type(value).__name__}")
 
 
+@lru_cache(maxsize=4096, typed=True)  # records share a few dozen keys; typed: True is not 1
 def _key(key) -> str:
     plain = isinstance(key, str) and _PLAIN_KEY.match(key) and key not in _YAML11_WORDS
     return key if plain else _scalar(str(key))
@@ -61,7 +62,9 @@ def _emit(value, indent: int, out: list[str]) -> None:
     pad = " " * indent
     if isinstance(value, dict):
         for key, item in value.items():
-            if isinstance(item, (dict, list)) and item:
+            if isinstance(item, str):  # most values: straight to _quoted, as _scalar would
+                out.append(f"{pad}{_key(key)}: {_quoted(item)}\n")
+            elif isinstance(item, (dict, list)) and item:
                 out.append(f"{pad}{_key(key)}:\n")
                 _emit(item, indent + 2 if isinstance(item, dict) else indent, out)
             else:
