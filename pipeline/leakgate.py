@@ -161,6 +161,7 @@ class VerdictCache:
             fd = os.open(self.path + ".tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 json.dump({"version": self.version, "verdicts": self.new}, fh)
+            os.chmod(self.path + ".tmp", 0o600)  # O_CREAT's mode only applies to a new file
             os.replace(self.path + ".tmp", self.path)
 
 

@@ -42,6 +42,7 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CODE_INPUTS = ("theme", "plugins", "pipeline", "pelicanconf.py", "publishconf.py")
 # Derived lookup keys kept between builds (domain §9): private, like the codes they come from.
 KEY_CACHE = "lookup-key-cache.json"
+SCRUB_CACHE = "scrub-cache.json"  # the last pull's free-text scrub results (pipeline.scrub_cache)
 EXIT_FAILED, EXIT_BUSY = 1, 75  # 75 = EX_TEMPFAIL: cron/systemd may simply retry later
 
 
@@ -260,7 +261,8 @@ def _run(source, store: ReleaseStore, work: str, state: dict, *, as_of, keep, ma
     with _step("导入数据（pull）", log, seconds):
         pulled = steps.pull(local, as_of=as_of, content_dir=content,
                             report_path=os.path.join(work, "pull-report.json"),
-                            codes_path=codes, progress=progress)
+                            codes_path=codes, progress=progress,
+                            scrub_cache=_private(store, SCRUB_CACHE))
     if hasattr(pulled, "summary"):
         log(pulled.summary())
     report = _report_dict(pulled)

@@ -66,6 +66,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--codes", default="private/codes.csv",
                         help="staff-only CSV of 案件编号,查询码 (default: private/codes.csv)")
     parser.add_argument("--strict", action="store_true", help="fail the run when any row is quarantined")
+    parser.add_argument("--scrub-cache", default=None,
+                        help="private file reusing the last pull's free-text scrub results (e.g. "
+                             "private/scrub-cache.json; never under content/ or output/)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars or log lines")
 
 
@@ -164,7 +167,7 @@ def _library(report: Report):
         return None
 
 
-def _build(states, report: Report, as_of: dt.date, progress: bool):
+def _build(states, report: Report, as_of: dt.date, progress: bool, scrub_cache: str | None = None):
     from pipeline import records as rec
     from pipeline.rules import load_rules
 
@@ -197,8 +200,14 @@ def _build(states, report: Report, as_of: dt.date, progress: bool):
         with _timed(report, "rules:" + label):
             step()
     with _timed(report, "scrub"):
-        count = rec.resolve_scrubs(out, progress=progress)
-    log.info("自由文本脱敏：%d 段不同文本", count)
+        cache = None
+        if scrub_cache:
+            from pipeline.scrub_cache import ScrubCache
+            cache = ScrubCache(scrub_cache)
+        count = rec.resolve_scrubs(out, progress=progress, cache=cache)
+        if cache is not None:
+            cache.save()
+    log.info("自由文本脱敏：%d 段不同文本%s", count, f"，{cache.hits} 段取自缓存" if cache is not None else "")
     return out, codes_input
 
 
@@ -238,8 +247,11 @@ def _site(as_of: dt.date, demo: bool, inputs: list[dict], report: Report) -> dic
 
 def pull(source: str, *, as_of: dt.date, content_dir: str = "content", report_path: str | None = None,
          codes_path: str | None = "private/codes.csv", strict: bool = False,
-         progress: bool = True) -> Report:
-    """Run every stage; raises PipelineError for unreadable files / missing required columns."""
+         progress: bool = True, scrub_cache: str | None = None) -> Report:
+    """Run every stage; raises PipelineError for unreadable files / missing required columns.
+    `scrub_cache`: a private file (pipeline.scrub_cache) so unchanged texts are not scrubbed again."""
+    from pipeline.scrub_cache import check_location
+    check_location(scrub_cache, content_dir)
     report = Report(as_of=as_of.isoformat(), source=source, strict=strict, content_dir=content_dir)
     started = time.perf_counter()
     spec = resolve(source)
@@ -259,7 +271,7 @@ def pull(source: str, *, as_of: dt.date, content_dir: str = "content", report_pa
             if state.provided:
                 report.add_table(state)
         return _finish(report, report_path, started)
-    out, codes_input = _build(states, report, as_of, progress)
+    out, codes_input = _build(states, report, as_of, progress, scrub_cache)
     for state in states.values():
         if state.provided:
             report.add_table(state)
@@ -315,7 +327,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         report = pull(args.source, as_of=args.as_of or today_shanghai(), content_dir=args.content,
                       report_path=args.report, codes_path=args.codes, strict=args.strict,
-                      progress=not quiet and sys.stderr.isatty())
+                      progress=not quiet and sys.stderr.isatty(),
+                      scrub_cache=getattr(args, "scrub_cache", None))
     except PipelineError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2

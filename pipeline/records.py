@@ -108,32 +108,47 @@ def _fork_safe() -> bool:
     return all(t is threading.main_thread() or type(t).__name__ == "TMonitor" for t in threading.enumerate())
 
 
-def resolve_scrubs(out: Output, workers: int | None = None, progress: bool = False) -> int:
-    """Scrub all pending free text; returns how many distinct texts were scrubbed."""
+def resolve_scrubs(out: Output, workers: int | None = None, progress: bool = False,
+                   cache=None) -> int:
+    """Scrub all pending free text; returns how many distinct texts there were. `cache`: a
+    pipeline.scrub_cache.ScrubCache; texts scrubbed by an earlier pull are taken from it."""
     import os
 
     from tqdm import tqdm
 
     slots = list(_pending_slots(out))
     pairs = sorted({(p.text, p.keep) for _, _, p in slots})
+    done: dict = {}
+    keys: dict = {}
+    if cache is not None:
+        from pipeline.scrub_cache import pair_key
+        keys = {pair: pair_key(*pair) for pair in pairs}
+        for pair in pairs:
+            found = cache.get(keys[pair])
+            if found is not None:
+                done[pair] = found
+    todo = [pair for pair in pairs if pair not in done]
     workers = workers or min(os.cpu_count() or 1, 4)
-    bar = tqdm(total=len(pairs), desc="自由文本脱敏", unit="段", disable=not progress)
-    if workers > 1 and len(pairs) >= 2000 and _fork_safe():
+    bar = tqdm(total=len(todo), desc="自由文本脱敏", unit="段", disable=not progress)
+    if workers > 1 and len(todo) >= 2000 and _fork_safe():
         import multiprocessing
         sanitize.scrub_text("张三", ())  # load jieba once here; forked workers inherit it
-        chunk = max(50, len(pairs) // (workers * 8))
+        chunk = max(50, len(todo) // (workers * 8))
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             results = []
-            for result in pool.imap(_scrub_pair, pairs, chunksize=chunk):
+            for result in pool.imap(_scrub_pair, todo, chunksize=chunk):
                 results.append(result)
                 bar.update()
     else:
         results = []
-        for pair in pairs:
+        for pair in todo:
             results.append(_scrub(*pair))
             bar.update()
     bar.close()
-    done = dict(zip(pairs, results))
+    done.update(zip(todo, results))
+    if cache is not None:
+        for pair, result in zip(todo, results):
+            cache.put(keys[pair], result)
     for container, key, pending in slots:
         container[key] = done[(pending.text, pending.keep)]
     return len(pairs)
