@@ -43,6 +43,7 @@ CODE_INPUTS = ("theme", "plugins", "pipeline", "pelicanconf.py", "publishconf.py
 # Derived lookup keys kept between builds (domain §9): private, like the codes they come from.
 KEY_CACHE = "lookup-key-cache.json"
 SCRUB_CACHE = "scrub-cache.json"  # the last pull's free-text scrub results (pipeline.scrub_cache)
+LEAK_CACHE = "leakgate-%s.json"  # the last publish's leak-gate verdicts per file digest, per tree
 EXIT_FAILED, EXIT_BUSY = 1, 75  # 75 = EX_TEMPFAIL: cron/systemd may simply retry later
 
 
@@ -173,10 +174,13 @@ def _describe(item, root: str) -> str:
     return " ".join([where] + rest).strip()
 
 
-def leak_gate(scan: Callable, trees: dict[str, str]) -> None:
+def leak_gate(scan: Callable, trees: dict[str, str], caches: dict[str, str] | None = None) -> None:
+    """`caches`: per tree, a private verdict cache (leakgate.VerdictCache) so files unchanged since
+    the last publish are not scanned again."""
     problems = []
     for label, root in trees.items():
-        problems += [f"{label}/{_describe(leak, root)}" for leak in scan(root)]
+        found = scan(root, caches[label]) if caches and label in caches else scan(root)
+        problems += [f"{label}/{_describe(leak, root)}" for leak in found]
     if problems:
         shown = "；".join(problems[:5])
         raise PublishError(f"泄露检查发现 {len(problems)} 处个人信息，未发布：{shown}", problems)
@@ -270,7 +274,7 @@ def _run(source, store: ReleaseStore, work: str, state: dict, *, as_of, keep, ma
     state["counts"] = _site_counts(content)
     check_quarantine(state["counts"], state["quarantine"], max_share)
     with _step("泄露检查（content）", log, seconds):  # before rendering: fail fast
-        leak_gate(steps.scan, {"content": content})
+        leak_gate(steps.scan, {"content": content}, {"content": _private(store, LEAK_CACHE % "content")})
     with _step("计算版本号", log, seconds):
         build_id = make_build_id(content, as_of, codes_path=codes, settings_file=settings_file)
     state["build_id"] = build_id
@@ -311,7 +315,7 @@ def _render_and_check(store: ReleaseStore, build_id: str, content: str, codes: s
         steps.render(content, tmp, settings_file=settings_file, codes_path=codes,
                      extra_settings={"GONGSHI_LOOKUP_KEY_CACHE": _private(store, KEY_CACHE)})
     with _step("泄露检查（output）", log, seconds):
-        leak_gate(steps.scan, {"output": tmp})
+        leak_gate(steps.scan, {"output": tmp}, {"output": _private(store, LEAK_CACHE % "output")})
     with _step("链接检查", log, seconds):
         link_gate(steps.links, tmp)
     with _step("预压缩", log, seconds):

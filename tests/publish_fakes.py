@@ -114,7 +114,7 @@ class Leak:
     excerpt: str
 
 
-def fake_scan(root):
+def fake_scan(root, cache_path=None):
     leaks = []
     for folder, _dirs, files in os.walk(root):
         for name in sorted(files):
