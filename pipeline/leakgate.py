@@ -209,8 +209,10 @@ def _files(root: str) -> list[tuple[str, str]]:
 
 
 def _fork_safe() -> bool:
-    """Fork only when no other thread could hold a lock the children would inherit held."""
-    return threading.active_count() == 1
+    """Fork only when no other thread could hold a lock the children would inherit held; tqdm's
+    monitor thread (left by the pull's progress bars) only sleeps and touches tqdm's own lock,
+    which the workers never use (as in pipeline.records)."""
+    return all(t is threading.main_thread() or type(t).__name__ == "TMonitor" for t in threading.enumerate())
 
 
 # Below this many files a pool costs more than it saves (tests, the content/ tree is larger).
