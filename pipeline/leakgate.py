@@ -172,28 +172,20 @@ def _content_verdict(path: Path, data: bytes | None = None) -> list[list]:
     return [[leak.line, leak.kind, leak.excerpt] for leak in _scan(read[0], "", read[1])]
 
 
-def _file_verdict(path: str, rel: str, old: dict | None):
-    """(leaks in the file's name, sha256 of its bytes or None, [(line, kind, excerpt)] of its
-    content), or None when it is not a regular file. `old`: cached verdicts by digest (None: no
-    cache). Runs in the worker processes, so it only returns plain data."""
-    file = Path(path)
-    if not file.is_file():
-        return None
+def _name_verdict(rel: str) -> list[tuple]:
     # A number in a file or folder name ends up in every URL pointing there (line 0).
-    names = [(0, leak.kind, leak.excerpt) for leak in scan_text(rel)]
-    if old is None or file.suffix == ".gz":  # a .gz verdict depends on its sibling: never cached
-        return names, None, _content_verdict(file)
-    data = file.read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
-    found = old.get(digest)
-    return names, digest, _content_verdict(file, data) if found is None else found
+    return [(0, leak.kind, leak.excerpt) for leak in scan_text(rel)]
 
 
-_OLD_VERDICTS: dict | None = None  # the parent's cached verdicts, inherited by forked workers
+def _scan_file(item: tuple[str, str, bytes | None]):
+    """(name leaks, content leaks) of one file: the expensive part, run in worker processes for a
+    large tree, so it takes and returns plain data. `data`: the bytes when the parent read them."""
+    path, rel, data = item
+    return _name_verdict(rel), _content_verdict(Path(path), data)
 
 
-def _verdict_chunk(chunk: list[tuple[str, str]]) -> list:
-    return [_file_verdict(path, rel, _OLD_VERDICTS) for path, rel in chunk]
+def _scan_chunk(chunk: list) -> list:
+    return [_scan_file(item) for item in chunk]
 
 
 def _files(root: str) -> list[tuple[str, str]]:
@@ -215,43 +207,59 @@ def _fork_safe() -> bool:
     return all(t is threading.main_thread() or type(t).__name__ == "TMonitor" for t in threading.enumerate())
 
 
-# Below this many files a pool costs more than it saves (tests, the content/ tree is larger).
+# Below this many files to scan a pool costs more than it saves (a fork of a large build process
+# is not free): small trees, and rebuilds where the verdict cache answers for most files.
 _POOL_MIN_FILES = 500
 
 
-def _verdicts(files: list[tuple[str, str]], old: dict | None, workers: int | None) -> list:
-    """_file_verdict of every file, in order; spread over the cores for a large tree (the scan is
-    CPU-bound: regular expressions over ~80 MB at scale 1)."""
-    global _OLD_VERDICTS
+def _scan_files(items: list, workers: int | None) -> list:
+    """_scan_file of every item, in order; spread over the cores when there are many (the scan
+    is CPU-bound: regular expressions over ~80 MB at scale 1)."""
     if workers is None:
-        workers = min(len(os.sched_getaffinity(0)), 4) if len(files) >= _POOL_MIN_FILES else 1
-    if workers <= 1 or not _fork_safe():
-        return [_file_verdict(path, rel, old) for path, rel in files]
+        workers = min(len(os.sched_getaffinity(0)), 4) if len(items) >= _POOL_MIN_FILES else 1
+    if workers <= 1 or len(items) < 2 or not _fork_safe():
+        return [_scan_file(item) for item in items]
+    import gc
     import multiprocessing
-    size = max(1, len(files) // (workers * 16))
-    chunks = [files[i:i + size] for i in range(0, len(files), size)]
-    _OLD_VERDICTS = old
+    size = max(1, len(items) // (workers * 16))
+    chunks = [items[i:i + size] for i in range(0, len(items), size)]
+    # Frozen objects are never traversed by the children's garbage collector, so they do not
+    # copy the parent's whole heap page by page (copy-on-write) — it was ~0.5 CPU s after a render.
+    gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            results = [v for chunk in pool.imap(_verdict_chunk, chunks) for v in chunk]
+            results = [v for chunk in pool.imap(_scan_chunk, chunks) for v in chunk]
             pool.close()
             pool.join()  # reaped workers: their CPU time shows in os.times() (the bench's figures)
     finally:
-        _OLD_VERDICTS = None
+        gc.unfreeze()
     return results
 
 
 def scan_tree(root: str, cache_path: str | None = None, workers: int | None = None) -> list[Leak]:
     """Every leak in every text file under root (sorted by path, then line). `cache_path`: a
     private verdict cache (VerdictCache) so unchanged files are not scanned again. `workers`:
-    processes to scan with (default: one per core, up to 4, for trees of 500+ files)."""
+    processes to scan with (default: one per core, up to 4, when 500+ files need scanning)."""
     cache = VerdictCache(cache_path) if cache_path else None
-    files = _files(root)
-    leaks: list[Leak] = []
-    for (path, _), verdict in zip(files, _verdicts(files, cache.old if cache else None, workers)):
-        if verdict is None:
+    entries = []  # per regular file: (path, rel, digest or None, cached content verdict or None)
+    for path, rel in _files(root):
+        file = Path(path)
+        if not file.is_file():
             continue
-        names, digest, found = verdict
+        digest = found = None
+        if cache is not None and file.suffix != ".gz":  # a .gz verdict depends on its sibling
+            digest = hashlib.sha256(file.read_bytes()).hexdigest()
+            found = cache.old.get(digest)
+        entries.append((path, rel, digest, found))
+    # files the cache does not answer for are scanned (re-read there: holding or pickling every
+    # file's bytes would cost more than reading them again from the page cache)
+    scanned = iter(_scan_files([(e[0], e[1], None) for e in entries if e[3] is None], workers))
+    leaks: list[Leak] = []
+    for path, rel, digest, found in entries:
+        if found is None:
+            names, found = next(scanned)
+        else:
+            names = _name_verdict(rel)
         if digest is not None:
             cache.new[digest] = found
         leaks.extend(Leak(path, line, kind, excerpt) for line, kind, excerpt in names)
