@@ -136,6 +136,10 @@ def test_every_page_has_furniture_and_no_foreign_requests(site):
         # the build id changes with any record: only home, about and open data show it (render cache)
         assert "数据截至" in html and ("构建编号" in html) == (rel in ("index.html", "about/index.html", "data/index.html")), rel
         assert "<script>" not in html and " onclick=" not in html and " style=" not in html, rel
+        # several search landmarks (header form + the search page's own) need distinct names
+        searches = re.findall(r'<form[^>]*role="search"[^>]*>', html)
+        names = [re.search(r'aria-label="([^"]+)"', f) for f in searches]
+        assert all(names) and len({n.group(1) for n in names}) == len(searches), rel
 
 
 def test_demo_banner_follows_site_yaml(site):
