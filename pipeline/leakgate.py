@@ -19,10 +19,10 @@ import json
 import os
 import re
 import sys
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.forking import die_with_parent, fork_safe
 import pipeline.sanitize as sanitize
 from pipeline.sanitize import find_personal_data
 
@@ -200,13 +200,6 @@ def _files(root: str) -> list[tuple[str, str]]:
     return files
 
 
-def _fork_safe() -> bool:
-    """Fork only when no other thread could hold a lock the children would inherit held; tqdm's
-    monitor thread (left by the pull's progress bars) only sleeps and touches tqdm's own lock,
-    which the workers never use (as in pipeline.records)."""
-    return all(t is threading.main_thread() or type(t).__name__ == "TMonitor" for t in threading.enumerate())
-
-
 # Below this many files to scan a pool costs more than it saves (a fork of a large build process
 # is not free): small trees, and rebuilds where the verdict cache answers for most files.
 _POOL_MIN_FILES = 500
@@ -217,7 +210,7 @@ def _scan_files(items: list, workers: int | None) -> list:
     is CPU-bound: regular expressions over ~80 MB at scale 1)."""
     if workers is None:
         workers = min(len(os.sched_getaffinity(0)), 4) if len(items) >= _POOL_MIN_FILES else 1
-    if workers <= 1 or len(items) < 2 or not _fork_safe():
+    if workers <= 1 or len(items) < 2 or not fork_safe():
         return [_scan_file(item) for item in items]
     import gc
     import multiprocessing
@@ -228,7 +221,8 @@ def _scan_files(items: list, workers: int | None) -> list:
     # process of ~800 MB still costs ~0.3 CPU s in all; the wall time is what the pool saves.
     gc.freeze()
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        with multiprocessing.get_context("fork").Pool(
+                workers, initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
             results = [v for chunk in pool.imap(_scan_chunk, chunks) for v in chunk]
             pool.close()
             pool.join()  # reaped workers: their CPU time shows in os.times() (the bench's figures)

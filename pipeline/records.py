@@ -9,12 +9,12 @@ The dicts returned here have exactly the keys of docs/content-contract.md, in th
 from __future__ import annotations
 
 import re
-import threading
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
 from pipeline import ids, sanitize
+from pipeline.forking import die_with_parent, fork_safe
 from pipeline.tables import AREA_SLUGS, CATEGORY_SLUGS, STAGES
 from pipeline.validate import TableState, normalise_identifier
 
@@ -102,12 +102,6 @@ def _pending_slots(out: Output):
                                     yield item, k, v
 
 
-def _fork_safe() -> bool:
-    """Fork only when no other thread could hold a lock the children would inherit held; tqdm's
-    monitor thread only sleeps and touches tqdm's own lock, which the workers never use."""
-    return all(t is threading.main_thread() or type(t).__name__ == "TMonitor" for t in threading.enumerate())
-
-
 def resolve_scrubs(out: Output, workers: int | None = None, progress: bool = False,
                    cache=None) -> int:
     """Scrub all pending free text; returns how many distinct texts there were. `cache`: a
@@ -130,11 +124,12 @@ def resolve_scrubs(out: Output, workers: int | None = None, progress: bool = Fal
     todo = [pair for pair in pairs if pair not in done]
     workers = workers or min(os.cpu_count() or 1, 4)
     bar = tqdm(total=len(todo), desc="自由文本脱敏", unit="段", disable=not progress)
-    if workers > 1 and len(todo) >= 2000 and _fork_safe():
+    if workers > 1 and len(todo) >= 2000 and fork_safe():
         import multiprocessing
         sanitize.scrub_text("张三", ())  # load jieba once here; forked workers inherit it
         chunk = max(50, len(todo) // (workers * 8))
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        with multiprocessing.get_context("fork").Pool(
+                workers, initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
             results = []
             for result in pool.imap(_scrub_pair, todo, chunksize=chunk):
                 results.append(result)

@@ -16,6 +16,8 @@ import os
 import time
 import traceback
 
+from pipeline.forking import die_with_parent
+
 from . import timings
 
 
@@ -38,7 +40,8 @@ class ForkedJob:
             return
         context = multiprocessing.get_context("fork")
         self._receiver, sender = context.Pipe(duplex=False)
-        self._process = context.Process(target=_child, args=(fn, sender), name=label, daemon=True)
+        self._process = context.Process(target=_child, args=(fn, sender, os.getpid()), name=label,
+                                        daemon=True)
         self._process.start()
         sender.close()  # the parent's copy: recv() sees EOF if the child dies without sending
 
@@ -69,7 +72,10 @@ def _run(fn) -> tuple:
     return outcome, value, time.perf_counter() - wall, time.process_time() - cpu
 
 
-def _child(fn, sender) -> None:
+def _child(fn, sender, parent_pid: int) -> None:
+    # killed with the build: an orphan would keep writing into a dead build's output and hold
+    # the parent's open files, the publish lock among them (pipeline/forking.py)
+    die_with_parent(parent_pid)
     try:
         sender.send(_run(fn))
     finally:
