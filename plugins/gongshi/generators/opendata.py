@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from json.encoder import encode_basestring as _json_str  # the C function json.dumps uses
 from pathlib import Path
 
 from ..base import FamilyGenerator
@@ -42,7 +43,60 @@ def project(record: dict, fields) -> dict:
 
 
 def dump(data) -> bytes:
-    return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=False).encode("utf-8")
+    """json.dumps(data, ensure_ascii=False, indent=1) as UTF-8, byte for byte. With an indent the
+    json module uses its pure-Python encoder (~70 us a record); _indented writes the same text
+    using the C string encoder, and anything it does not know goes to json.dumps itself."""
+    out: list[str] = []
+    try:
+        _indented(data, 0, out)
+    except _Unsupported:
+        return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=False).encode("utf-8")
+    return "".join(out).encode("utf-8")
+
+
+class _Unsupported(Exception):
+    pass
+
+
+def _indented(value, level: int, out: list[str]) -> None:
+    """Append the indent=1 JSON text of value (the json module's rules: ', ' never, ',' + newline
+    between items, ': ' after keys, {} and [] when empty)."""
+    if isinstance(value, str):
+        out.append(_json_str(value))
+    elif value is None:
+        out.append("null")
+    elif value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    elif type(value) is int:
+        out.append(int.__repr__(value))
+    elif isinstance(value, dict):
+        if not value:
+            out.append("{}")
+            return
+        pad = "\n" + " " * (level + 1)
+        sep = "{" + pad
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise _Unsupported(key)
+            out.append(sep + _json_str(key) + ": ")
+            _indented(item, level + 1, out)
+            sep = "," + pad
+        out.append("\n" + " " * level + "}")
+    elif isinstance(value, (list, tuple)):
+        if not value:
+            out.append("[]")
+            return
+        pad = "\n" + " " * (level + 1)
+        sep = "[" + pad
+        for item in value:
+            out.append(sep)
+            _indented(item, level + 1, out)
+            sep = "," + pad
+        out.append("\n" + " " * level + "]")
+    else:  # floats, int subclasses, anything unusual: the json module decides
+        raise _Unsupported(value)
 
 
 class OpenDataGenerator(FamilyGenerator):
