@@ -6,6 +6,7 @@ import datetime as dt
 import glob
 import os
 import shutil
+import sys
 
 import pytest
 import yaml
@@ -143,3 +144,28 @@ def test_closures_make_a_page_uncacheable_plain_functions_do_not():
         render_cache.stable_json({"agency_name": name_of})
     assert render_cache.stable_json({"url": urls.url_for}) == render_cache.stable_json(
         {"url": urls.url_for})
+
+
+def _edit_one_fine(content) -> None:
+    """Raise the fine of the first penalty in the statistics facts: its fine band changes."""
+    path = sorted((content / "facts").glob("penalties-*.yaml"))[0]
+    items = yaml.safe_load(path.read_text(encoding="utf-8"))
+    items[0]["fine_yuan"] = (items[0].get("fine_yuan") or 0) + 600_000
+    path.write_text(yaml.safe_dump(items, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def test_statistics_figures_are_reused_only_while_their_inputs_stand(site, monkeypatch):
+    site.pull("2024-06-01")
+    site.render("inc", cached=True)
+    # Pelican loads the plugin as the top-level package "gongshi" (PLUGIN_PATHS)
+    generator = sys.modules["gongshi.generators.statistics"].StatisticsGenerator
+    computed = []
+    compute = generator.compute_figures
+    monkeypatch.setattr(generator, "compute_figures", lambda self: computed.append(1) or compute(self))
+    _edit_one_penalty(site.content)  # a text no figure counts
+    site.render("inc", cached=True)
+    assert computed == [], "figures were recomputed though their inputs did not change"
+    _edit_one_fine(site.content)
+    again = site.render("inc", cached=True)
+    assert computed == [1], "figures were reused though a fact they count changed"
+    _assert_same_tree(again, site.render("clean", cached=False))

@@ -336,8 +336,74 @@ class ParsedYaml:
         self.new[rel] = (digest, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
         return value
 
+    def digest(self, folders: tuple[str, ...]) -> str | None:
+        """sha256 over (path, file digest) of every file under `folders` loaded so far; None when
+        the cache is off (no file digests kept). Derived results (DerivedCache) are keyed by it."""
+        if not self.path:
+            return None
+        prefixes = tuple(folder.rstrip("/") + os.sep for folder in folders)
+        digest = hashlib.sha256()
+        for rel in sorted(r for r in self.new if r.startswith(prefixes)):
+            digest.update(rel.encode() + b"\0" + self.new[rel][0])
+        return digest.hexdigest()
+
     def save(self) -> None:
-        os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
-        with open(self.path + ".tmp", "wb") as fh:
-            pickle.dump(self.new, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(self.path + ".tmp", self.path)
+        _pickle_to(self.path, self.new)
+
+
+def _pickle_to(path: str, value) -> None:
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path + ".tmp", "wb") as fh:
+        pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(path + ".tmp", path)
+
+
+class DerivedCache:
+    """Values computed from the content (statistics figures, open-data bytes), kept between
+    builds in <cache>/<name> and reused when their key — a digest of the inputs they were computed
+    from plus the code that computed them — is unchanged. Off (always computes) without the
+    render cache. Entries not asked for in this build are dropped when it is saved."""
+
+    def __init__(self, settings: dict, name: str):
+        self.path = render_cache_file(settings, name)
+        self.old: dict[str, bytes] = {}
+        self.new: dict[str, bytes] = {}
+        if self.path and os.path.exists(self.path):
+            try:
+                with open(self.path, "rb") as fh:
+                    self.old = pickle.load(fh)
+            except Exception:  # a damaged cache is only a slower build
+                self.old = {}
+        if self.path:
+            AFTER_BUILD.append(self.save)
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.path)
+
+    def get(self, key: str | None, compute):
+        """compute(), or the value it gave for the same key in the last build. A key of None
+        (inputs unknown) always computes. Values are pickled at once, so a caller that changes the
+        returned value in memory cannot change what the next build gets."""
+        if not self.path or key is None:
+            return compute()
+        hit = self.old.get(key) or self.new.get(key)
+        if hit is not None:
+            self.new[key] = hit
+            return pickle.loads(hit)
+        value = compute()
+        self.new[key] = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        return value
+
+    def save(self) -> None:
+        _pickle_to(self.path, self.new)
+
+
+def code_digest(*modules) -> str:
+    """sha256 of the source files of `modules` (the code a derived value depends on)."""
+    digest = hashlib.sha256()
+    for module in modules:
+        with open(module.__file__, "rb") as fh:
+            digest.update(hashlib.sha256(fh.read()).digest())
+        digest.update(str(getattr(module, "__version__", "")).encode())
+    return digest.hexdigest()

@@ -135,6 +135,15 @@ class ContentStore:
             self._cache[key] = tables  # type: ignore[assignment]
         return self._cache[key]  # type: ignore[return-value]
 
+    def inputs_digest(self, kinds: tuple[str, ...]) -> str | None:
+        """Digest of every file of these kinds (loading them if needed) plus the as-of date, for
+        keying values derived from them (render_cache.DerivedCache); None without the render cache
+        (no file digests are kept then)."""
+        for kind in kinds:
+            self.facts() if kind == "facts" else self.records(kind)
+        files = self._parsed.digest(kinds)
+        return None if files is None else f"{self.site.get('as_of')}:{files}"
+
     def by_id(self, kind: str) -> dict[str, dict]:
         key = f"{kind}#by_id"
         if key not in self._cache:

@@ -13,11 +13,20 @@ plugins/gongshi/statistics.py; this module only arranges and renders them.
 
 from __future__ import annotations
 
+import hashlib
 import os
+
+import chinese_calendar
+
+from pipeline import workdays
 
 from .. import charts, urls
 from .. import statistics as st
 from ..base import FamilyGenerator
+from ..render_cache import DerivedCache, code_digest
+
+# content kinds whose files the figures are computed from (plus the published penalty/permit ids)
+FIGURE_INPUTS = ("agencies", "matters", "cases", "facts", "supervision", "withdrawals")
 
 # content kind of a listed record -> url kind of its page
 RECORD_PAGE = {"penalties": "penalty", "permits": "permit", "withdrawals": "withdrawal"}
@@ -67,6 +76,28 @@ class StatisticsGenerator(FamilyGenerator):
         self.agency_names = {aid: (agencies.get(aid) or {}).get("name") or aid for aid in self.parts}
         self.agency_order = sorted(self.parts, key=lambda a: (self.agency_names[a], a))
         self.published_decisions = {kind: self.published_by_body_year(kind) for kind in ("penalties", "permits")}
+        # every figure, reused from the last build when its inputs are unchanged (render cache on):
+        # a changed penalty text changes no figure, only the pages listing that penalty
+        self.figures = DerivedCache(self.settings, "statistics.pickle").get(self.figures_key(), self.compute_figures)
+
+    def figures_key(self) -> str | None:
+        files = self.store.inputs_digest(FIGURE_INPUTS)
+        if files is None:
+            return None
+        digest = hashlib.sha256(code_digest(st, workdays, chinese_calendar).encode() + files.encode())
+        for kind in sorted(self.ds.published):
+            digest.update(kind.encode() + b"\0" + "\0".join(sorted(self.ds.published[kind])).encode())
+        return digest.hexdigest()
+
+    def compute_figures(self) -> dict:
+        """Year figures and accountability metrics city-wide (by year) and per (body, year)."""
+        return {
+            "city": {y: st.year_figures(self.ds, y) for y in self.years},
+            "body": {(aid, y): st.year_figures(part, y) for aid, part in self.parts.items() for y in self.years},
+            "city_acc": {y: st.accountability(self.ds, year=y) for y in self.years},
+            "body_acc": {(aid, y): st.accountability(part, year=y)
+                         for aid, part in self.parts.items() for y in self.years},
+        }
 
     def published_by_body_year(self, kind: str) -> dict[tuple[str, int], list[dict]]:
         """Published decisions of one kind by (body, decision year), newest first: the records
@@ -108,8 +139,7 @@ class StatisticsGenerator(FamilyGenerator):
         self.write_accountability(writer, home)
 
     def write_statistics(self, writer, home):
-        ds = self.ds
-        figures = {y: st.year_figures(ds, y) for y in self.years}
+        figures = self.figures["city"]
         overview = charts.Chart("yearly", "历年执法决定和立案数量", "年度", "件数",
                                 [(f"{y}年", sum(figures[y].actions.values()), urls.url_for("statistics_year", y))
                                  for y in self.years],
@@ -121,7 +151,7 @@ class StatisticsGenerator(FamilyGenerator):
             fig = figures[year]
             bodies = []
             for aid in self.agency_order:
-                body_fig = st.year_figures(self.parts[aid], year)
+                body_fig = self.figures["body"][(aid, year)]
                 if not any(body_fig.actions.values()) and not any(body_fig.stages.values()):
                     continue
                 bodies.append((aid, body_fig))
@@ -145,8 +175,7 @@ class StatisticsGenerator(FamilyGenerator):
         return urls.url_for("accountability_list", accountability_list_id(aid, year, "overdue"))
 
     def write_accountability(self, writer, home):
-        ds = self.ds
-        city = {y: st.accountability(ds, year=y) for y in self.years}
+        city = self.figures["city_acc"]
         self.write(writer, urls.path_for("accountability"), "accountability.html", title="执法问责",
                    breadcrumbs=home, years=self.years, city=city, metrics=st.ACCOUNTABILITY_METRICS,
                    estimated=any(m.estimated for ms in city.values() for m in ms.values()), limits=_limits())
@@ -155,7 +184,7 @@ class StatisticsGenerator(FamilyGenerator):
         for year in self.years:
             rows = []
             for aid in self.agency_order:
-                metrics = st.accountability(self.parts[aid], year=year)
+                metrics = self.figures["body_acc"][(aid, year)]
                 if not any(m.total or m.missing for m in metrics.values()):
                     continue
                 cells = {}
