@@ -169,3 +169,19 @@ def test_statistics_figures_are_reused_only_while_their_inputs_stand(site, monke
     again = site.render("inc", cached=True)
     assert computed == [1], "figures were reused though a fact they count changed"
     _assert_same_tree(again, site.render("clean", cached=False))
+
+
+def test_a_page_edited_in_the_output_since_is_rendered_again(site):
+    """Reused pages are hard links to the last build's output: one changed there since (same size,
+    so only its mtime tells) must be rendered again, not carried over."""
+    site.pull("2024-06-01")
+    out = site.render("inc", cached=True)
+    changed = next(iter(sorted((site.content / "penalties").glob("*.yaml")))).stem
+    page = out / urls.path_for("penalty", changed)
+    text = page.read_bytes()
+    page.write_bytes(text.replace(b"<", b"[", 1))  # same size, new mtime
+    again = site.render("inc", cached=True)
+    assert site.stats()["reused"] > 0
+    assert not (site.cache / render_cache.PREVIOUS).exists(), "the previous output was not deleted"
+    assert (again / urls.path_for("penalty", changed)).read_bytes() == text
+    _assert_same_tree(again, site.render("clean", cached=False))

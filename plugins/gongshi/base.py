@@ -42,6 +42,9 @@ class FamilyGenerator(Generator):
         from . import jinja_helpers  # late import: helpers may need the settings
 
         jinja_helpers.install(self.env, self.settings, self.store)
+        # created now, before Pelican empties the output folder: the render cache keeps the
+        # previous output's pages (render_cache.PageCache.keep_previous_output)
+        PageCache.for_generator(self)
 
     def generate_context(self):  # most families only need the store
         pass

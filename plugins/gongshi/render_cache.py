@@ -1,9 +1,11 @@
 """Incremental rendering: reuse a page from the previous build when nothing it reads changed.
 
 Enabled by the GONGSHI_RENDER_CACHE setting (a private folder, never under the output; unset = no
-cache, every page rendered). Pelican still empties the output folder at the start of each build
+cache, every page rendered). Each build still starts from an empty output folder
 (DELETE_OUTPUT_DIRECTORY), so a page the new build does not produce — an expired record's — is
-simply not there; the cache only decides between rendering a page and copying last build's copy.
+simply not there: the last build's output is first moved (renamed, so it should be on the same
+filesystem as the cache) to <cache>/previous-output, the cache decides per page between rendering
+it and hard-linking last build's file from there, and the previous output is deleted at the end.
 
 A page's key is sha256 of
   - the build stamp: every template's source and the plugin's Python source (a code or theme
@@ -13,8 +15,10 @@ A page's key is sha256 of
   - the values of every context/global name the page's template chain reads — for names only
     used as `name.attr` (e.g. `site_meta.demo`) just those attributes, so the per-build counts in
     site.yaml or the build id do not invalidate pages that never show them.
-Keys and page copies are kept in <cache>/render-manifest.json (with the last build's counts of
-reused, rendered and uncacheable pages) and <cache>/pages/.
+Keys are kept in <cache>/render-manifest.json with the size, mtime and inode each page had when
+the build finished (a page changed in the output since is rendered again), and the last build's
+counts of reused, rendered and uncacheable pages. No second copy of the pages is kept: the output
+folder is the cache, so storing a page costs one stat and reusing it one link.
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ log = logging.getLogger(__name__)
 
 SETTING = "GONGSHI_RENDER_CACHE"
 MANIFEST = "render-manifest.json"
+MANIFEST_FORMAT = 2  # 2: pages are [key, size, mtime_ns, inode] of the output file
+PREVIOUS = "previous-output"
 PLUGIN_DIR = os.path.dirname(os.path.abspath(__file__))
 #: live caches of this process, saved when Pelican finishes (signals.finalized)
 ACTIVE: list["PageCache"] = []
@@ -171,7 +177,9 @@ class PageCache:
 
     def __init__(self, folder: str, env, output_path: str):
         self.folder = folder
-        self.pages = os.path.join(folder, "pages")
+        # last build's output, moved here before Pelican empties the output folder; its pages
+        # are hard-linked into the new output when reused, and the folder is deleted at the end
+        self.previous = os.path.join(folder, PREVIOUS)
         self.env = env
         self.output_path = output_path
         self.reads = TemplateReads(env)
@@ -181,7 +189,8 @@ class PageCache:
             _sources_digest([PLUGIN_DIR], (".py",)),
         ]).encode()).hexdigest()
         self.old = self._load()
-        self.new: dict[str, str] = {}
+        # path -> [key, size, mtime_ns, inode] of the page as this build left it in the output
+        self.new: dict[str, list] = {}
         self._context_parts: dict[str, str] = {}
         self.reused = self.rendered = self.uncacheable = 0
 
@@ -194,8 +203,23 @@ class PageCache:
             if cache.output_path == generator.output_path:
                 return cache
         cache = cls(folder, generator.env, generator.output_path)
+        cache.keep_previous_output()
         ACTIVE.append(cache)
         return cache
+
+    def keep_previous_output(self) -> None:
+        """Move last build's output folder into the cache before Pelican empties it (called
+        when the first family is created, before Pelican's clean_output_dir). A rename: no page
+        is copied. After a build that did not finish, the output folder holds a partial build
+        and the previous folder still holds the last finished one (what the manifest describes):
+        keep that, Pelican deletes the partial one."""
+        if os.path.isdir(self.previous) or not os.path.isdir(self.output_path):
+            return
+        try:
+            os.makedirs(self.folder, exist_ok=True)
+            os.rename(self.output_path, self.previous)
+        except OSError as exc:  # e.g. cache and output on different filesystems
+            log.warning("render cache: cannot keep the previous output (%s); rendering every page", exc)
 
     def _load(self) -> dict[str, str]:
         try:
@@ -203,7 +227,9 @@ class PageCache:
                 data = json.load(fh)
         except (OSError, ValueError):
             return {}
-        return data.get("pages", {}) if data.get("stamp") == self.stamp else {}
+        if data.get("stamp") != self.stamp or data.get("format") != MANIFEST_FORMAT:
+            return {}
+        return data.get("pages", {})
 
     def _context_part(self, template_name: str, env, context: dict, variables: dict) -> str:
         """Digest of what the template chain reads from the context and globals (not from the
@@ -241,41 +267,50 @@ class PageCache:
             return None
 
     def reuse(self, path: str, key: str) -> bool:
-        """Copy last build's page into the output when its key is unchanged."""
-        cached = os.path.join(self.pages, path)
-        if self.old.get(path) != key or not os.path.isfile(cached):
+        """Put last build's page into the output when its key is unchanged: a hard link to the
+        file in the previous output, which must be exactly as that build left it (size, mtime,
+        inode), so a page edited or replaced since is rendered again."""
+        entry = self.old.get(path)
+        if not entry or entry[0] != key:
+            return False
+        source = os.path.join(self.previous, path)
+        try:
+            st = os.stat(source)
+        except OSError:
+            return False
+        if [st.st_size, st.st_mtime_ns, st.st_ino] != entry[1:]:
             return False
         target = os.path.join(self.output_path, path)
         os.makedirs(os.path.dirname(target), exist_ok=True)
-        shutil.copyfile(cached, target)
-        self.new[path] = key
+        try:
+            os.link(source, target)
+        except OSError:  # no hard links here: a copy does as well
+            shutil.copyfile(source, target)
+            st = os.stat(target)
+        self.new[path] = [key, st.st_size, st.st_mtime_ns, st.st_ino]
         self.reused += 1
         return True
 
     def store(self, path: str, key: str) -> None:
-        """Keep a copy of a freshly rendered page for the next build."""
-        cached = os.path.join(self.pages, path)
-        os.makedirs(os.path.dirname(cached), exist_ok=True)
-        shutil.copyfile(os.path.join(self.output_path, path), cached)
-        self.new[path] = key
+        """Remember a freshly rendered page; the output folder itself is next build's cache."""
+        st = os.stat(os.path.join(self.output_path, path))
+        self.new[path] = [key, st.st_size, st.st_mtime_ns, st.st_ino]
         self.rendered += 1
 
     def stats(self) -> dict[str, int]:
         return {"reused": self.reused, "rendered": self.rendered, "uncacheable": self.uncacheable}
 
     def save(self) -> None:
-        """Write the manifest and drop cached copies of pages this build did not produce."""
-        for path in set(self.old) - set(self.new):
-            try:
-                os.remove(os.path.join(self.pages, path))
-            except OSError:
-                pass
+        """Write the manifest and delete the previous output (what Pelican's clean would have
+        deleted at the start; reused pages live on as links in the new output)."""
         os.makedirs(self.folder, exist_ok=True)
         tmp = os.path.join(self.folder, MANIFEST + ".tmp")
         with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump({"stamp": self.stamp, "stats": self.stats(),
+            json.dump({"stamp": self.stamp, "format": MANIFEST_FORMAT, "stats": self.stats(),
                        "pages": dict(sorted(self.new.items()))}, fh, indent=0)
         os.replace(tmp, os.path.join(self.folder, MANIFEST))
+        for folder in (self.previous, os.path.join(self.folder, "pages")):  # pages/: old format
+            shutil.rmtree(folder, ignore_errors=True)
         log.info("render cache: %d pages reused, %d rendered, %d uncacheable",
                  self.reused, self.rendered, self.uncacheable)
 
