@@ -14,6 +14,8 @@ from functools import cached_property
 
 import yaml
 
+from . import content_yaml
+
 try:  # the C loader is ~10x faster on tens of thousands of small files
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover
@@ -53,7 +55,11 @@ def _load(path: str):
 
 
 def _parse(data: bytes):
-    return yaml.load(data.decode("utf-8"), Loader=_Loader)
+    text = data.decode("utf-8")
+    try:  # the pipeline's own block YAML, ~3x faster than PyYAML's C loader (content_yaml.py)
+        return content_yaml.load(text)
+    except content_yaml.Unsupported:  # anything else: PyYAML, same result
+        return yaml.load(text, Loader=_Loader)
 
 
 class ContentStore:

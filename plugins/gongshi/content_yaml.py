@@ -1,0 +1,124 @@
+"""A fast reader for the block YAML that pipeline/export.py writes under content/.
+
+PyYAML's C loader still builds every node and value in Python (~190 us a record file, the largest
+single cost of a cold render). export.dump writes a small, fixed subset of YAML: block mappings and
+sequences indented by two spaces (a sequence under a key at the key's own indent), keys that are
+plain `[a-z_][a-z0-9_]*` or JSON-quoted, and scalars that are `null`, `true`, `false`, a decimal
+integer, `{}`, `[]` or a JSON-quoted string (JSON escapes are YAML escapes). This module reads that
+subset line by line (strings with escapes are decoded by the C JSON decoder).
+
+It returns exactly what yaml.safe_load returns, or raises Unsupported for anything outside the
+subset (a hand-edited file, PyYAML-style output, comments, anchors, odd characters …); the caller
+then parses the file with PyYAML, so the result never depends on which reader ran.
+tests/test_content_yaml.py compares both readers on the fixtures and on generated content.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+
+class Unsupported(ValueError):
+    """The text is not in export.dump's subset: parse it with PyYAML."""
+
+
+# Characters PyYAML refuses (its reader's NON_PRINTABLE), folds as line breaks inside quoted
+# scalars (\x85 \u2028 \u2029), or treats specially (\r, a BOM): never in export.dump's output.
+_SPECIAL = re.compile("[^\x0a\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd"
+                      "\U00010000-\U0010ffff]")
+# An escaped high surrogate: json.loads would join a pair into one character, PyYAML does not.
+_SURROGATE = re.compile(r"\\u[dD][89abAB]")
+_STRING = r'"(?:[^"\\]|\\.)*"'
+_SCALAR = re.compile(rf"null|true|false|-?(?:0|[1-9][0-9]*)|\{{\}}|\[\]|{_STRING}")
+# a mapping line: key, then ': ' and a scalar, or ':' alone (a nested block follows)
+_ENTRY = re.compile(rf"([a-z_][a-z0-9_]*|{_STRING}):(?: (.*))?")
+_CONSTANTS = {"null": None, "true": True, "false": False}
+
+
+def load(text: str):
+    """yaml.safe_load(text) for text written by export.dump; raises Unsupported otherwise."""
+    if not text.endswith("\n") or _SPECIAL.search(text) or _SURROGATE.search(text):
+        raise Unsupported("outside the export subset")
+    lines = text[:-1].split("\n")
+    if len(lines) == 1 and _SCALAR.fullmatch(lines[0]):
+        return _scalar(lines[0])
+    value, end = _block(lines, 0, 0)
+    if end != len(lines):
+        raise Unsupported(f"line {end + 1}")
+    return value
+
+
+def _string(token: str) -> str:
+    # without a backslash a JSON string is its text between the quotes (_SPECIAL already ruled
+    # out raw control characters); with one, the C JSON decoder reads the escapes
+    if "\\" not in token:
+        return token[1:-1]
+    try:
+        return json.loads(token)
+    except ValueError as exc:
+        raise Unsupported(str(exc)) from None
+
+
+def _scalar(token: str):
+    if token[0] == '"':
+        return _string(token)
+    if token in _CONSTANTS:
+        return _CONSTANTS[token]
+    if token == "{}":
+        return {}
+    if token == "[]":
+        return []
+    return int(token)
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _block(lines: list[str], i: int, indent: int):
+    """The mapping or sequence starting at lines[i] (indented by `indent`); returns (value, next)."""
+    if i >= len(lines) or _indent(lines[i]) != indent:
+        raise Unsupported(f"line {i + 1}: expected a block at indent {indent}")
+    if lines[i].startswith("- ", indent):
+        return _sequence(lines, i, indent)
+    return _mapping(lines, i, indent)
+
+
+def _mapping(lines: list[str], i: int, indent: int):
+    out = {}
+    while i < len(lines) and _indent(lines[i]) == indent:
+        match = _ENTRY.fullmatch(lines[i], indent)
+        if match is None:
+            raise Unsupported(f"line {i + 1}")
+        key, rest = match.group(1), match.group(2)
+        if key[0] == '"':
+            key = _string(key)
+        if rest is None:  # nested: a sequence at this same indent, or a mapping two spaces in
+            nxt = lines[i + 1] if i + 1 < len(lines) else ""
+            same = _indent(nxt) == indent and nxt.startswith("- ", indent)
+            out[key], i = _block(lines, i + 1, indent if same else indent + 2)
+        elif _SCALAR.fullmatch(rest):
+            out[key] = _scalar(rest)
+            i += 1
+        else:
+            raise Unsupported(f"line {i + 1}")
+    if i < len(lines) and _indent(lines[i]) > indent:
+        raise Unsupported(f"line {i + 1}: unexpected indent")
+    return out, i
+
+
+def _sequence(lines: list[str], i: int, indent: int):
+    out = []
+    while i < len(lines) and _indent(lines[i]) == indent and lines[i].startswith("- ", indent):
+        rest = lines[i][indent + 2:]
+        if _SCALAR.fullmatch(rest):
+            out.append(_scalar(rest))
+            i += 1
+        else:  # the first line of a nested block, two spaces in
+            lines[i] = " " * (indent + 2) + rest
+            value, i = _block(lines, i, indent + 2)
+            out.append(value)
+    if i < len(lines) and _indent(lines[i]) > indent:
+        raise Unsupported(f"line {i + 1}: unexpected indent")
+    return out, i
