@@ -13,6 +13,7 @@ Template variables every page receives (theme/templates/base.html uses them):
 from __future__ import annotations
 
 import math
+import os
 
 from pelican.generators import Generator
 
@@ -60,6 +61,18 @@ class FamilyGenerator(Generator):
         writer.write_file(path, template, self.context, **variables)
         if key:
             cache.store(path, key)
+
+    def write_bytes(self, path: str, data: bytes) -> None:
+        """Write a data file at `path` (relative to the output folder); with the render cache on,
+        an unchanged one is linked from the last build instead (PageCache.write_bytes)."""
+        cache = PageCache.for_generator(self)
+        if cache:
+            cache.write_bytes(path, data)
+            return
+        target = os.path.join(self.output_path, path)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with open(target, "wb") as fh:
+            fh.write(data)
 
     def write_paginated(self, writer, kind: str, id: str | None, records: list, template: str,
                         **variables) -> None:

@@ -193,6 +193,8 @@ class PageCache:
         self.new: dict[str, list] = {}
         self._context_parts: dict[str, str] = {}
         self.reused = self.rendered = self.uncacheable = 0
+        self.files_reused = self.files_written = 0  # data files (write_bytes), not pages
+        self._folders: set[str] = set()  # output folders known to exist
 
     @classmethod
     def for_generator(cls, generator) -> "PageCache | None":
@@ -266,7 +268,25 @@ class PageCache:
             self.uncacheable += 1
             return None
 
-    def reuse(self, path: str, key: str) -> bool:
+    def makedirs(self, folder: str) -> None:
+        """os.makedirs once per folder and build (many files share one: data/penalties/ …)."""
+        if folder not in self._folders:
+            os.makedirs(folder, exist_ok=True)
+            self._folders.add(folder)
+
+    def write_bytes(self, path: str, data: bytes) -> None:
+        """Write a data file (CSV, JSON) at `path`, or link last build's identical copy: keyed by
+        the bytes' digest, so only the file creation is saved, never a stale byte reused."""
+        key = "bytes:" + hashlib.sha256(data).hexdigest()
+        if self.reuse(path, key, page=False):
+            return
+        target = os.path.join(self.output_path, path)
+        self.makedirs(os.path.dirname(target))
+        with open(target, "wb") as fh:
+            fh.write(data)
+        self.store(path, key, page=False)
+
+    def reuse(self, path: str, key: str, page: bool = True) -> bool:
         """Put last build's page into the output when its key is unchanged: a hard link to the
         file in the previous output, which must be exactly as that build left it (size, mtime,
         inode), so a page edited or replaced since is rendered again."""
@@ -281,24 +301,35 @@ class PageCache:
         if [st.st_size, st.st_mtime_ns, st.st_ino] != entry[1:]:
             return False
         target = os.path.join(self.output_path, path)
-        os.makedirs(os.path.dirname(target), exist_ok=True)
+        self.makedirs(os.path.dirname(target))
         try:
-            os.link(source, target)
+            try:
+                os.link(source, target)
+            except FileExistsError:  # written twice in one build: the last write wins
+                os.remove(target)
+                os.link(source, target)
         except OSError:  # no hard links here: a copy does as well
             shutil.copyfile(source, target)
             st = os.stat(target)
         self.new[path] = [key, st.st_size, st.st_mtime_ns, st.st_ino]
-        self.reused += 1
+        if page:
+            self.reused += 1
+        else:
+            self.files_reused += 1
         return True
 
-    def store(self, path: str, key: str) -> None:
+    def store(self, path: str, key: str, page: bool = True) -> None:
         """Remember a freshly rendered page; the output folder itself is next build's cache."""
         st = os.stat(os.path.join(self.output_path, path))
         self.new[path] = [key, st.st_size, st.st_mtime_ns, st.st_ino]
-        self.rendered += 1
+        if page:
+            self.rendered += 1
+        else:
+            self.files_written += 1
 
     def stats(self) -> dict[str, int]:
-        return {"reused": self.reused, "rendered": self.rendered, "uncacheable": self.uncacheable}
+        return {"reused": self.reused, "rendered": self.rendered, "uncacheable": self.uncacheable,
+                "files_reused": self.files_reused, "files_written": self.files_written}
 
     def save(self) -> None:
         """Write the manifest and delete the previous output (what Pelican's clean would have

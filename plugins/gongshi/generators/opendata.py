@@ -8,7 +8,6 @@ import csv
 import io
 import json
 from json.encoder import encode_basestring as _json_str  # the C function json.dumps uses
-from pathlib import Path
 
 from ..base import FamilyGenerator
 from ..opendata_fields import DATASETS
@@ -104,16 +103,15 @@ class OpenDataGenerator(FamilyGenerator):
     nav = (90, "data", "开放数据")
 
     def generate_output(self, writer):
-        root = Path(self.output_path) / "data"
         downloads = []
         for name, (kind, title, fields) in DATASETS.items():
             records = self.store.records(kind)
             rows = [project(r, fields) for r in records]
-            (root / name).mkdir(parents=True, exist_ok=True)
-            (root / f"{name}.csv").write_bytes(to_csv(records, fields))
-            (root / f"{name}.json").write_bytes(dump(rows))
+            # write_bytes: on a rebuild, files with unchanged bytes are linked from the last build
+            self.write_bytes(f"data/{name}.csv", to_csv(records, fields))
+            self.write_bytes(f"data/{name}.json", dump(rows))
             for row in rows:
-                (root / name / f"{row['id']}.json").write_bytes(dump(row))
+                self.write_bytes(f"data/{name}/{row['id']}.json", dump(row))
             downloads.append({"name": name, "title": title, "count": len(rows), "fields": fields,
                               "csv": f"/data/{name}.csv", "json": f"/data/{name}.json",
                               "record": f"/data/{name}/<记录编号>.json"})

@@ -119,10 +119,7 @@ class StatisticsGenerator(FamilyGenerator):
         folder = os.path.dirname(urls.path_for(page_kind, page_id))
         hrefs = {}
         for chart in chart_list:
-            path = os.path.join(self.output_path, folder, chart.csv_name)
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            with open(path, "w", encoding="utf-8", newline="") as fh:
-                fh.write(charts.csv_text(chart))
+            self.write_bytes(os.path.join(folder, chart.csv_name), charts.csv_text(chart).encode("utf-8"))
             hrefs[chart.id] = urls.url_for(page_kind, page_id) + chart.csv_name
         return hrefs
 
