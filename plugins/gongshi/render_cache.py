@@ -67,7 +67,9 @@ def _default(value):
     if isinstance(value, (set, frozenset)):
         return sorted(value, key=repr)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return [type(value).__name__, dataclasses.asdict(value)]
+        # shallow: the encoder recurses into the fields itself (dataclasses.asdict deep-copies
+        # every nested value first, the largest cost of keying the statistics pages)
+        return [type(value).__name__, {name: _keyed(getattr(value, name)) for name in _field_names(type(value))}]
     if isinstance(value, types.FunctionType) and not value.__closure__:
         # module-level helpers such as urls.url_for (pure); a closure's result depends on the
         # values it captured, so a page given one is Uncacheable (rendered every time)
@@ -78,6 +80,23 @@ def _default(value):
     if callable(fingerprint):
         return [type(value).__name__, fingerprint()]
     raise Uncacheable(f"cannot fingerprint a {type(value).__name__}")
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls) -> tuple[str, ...]:
+    if cls not in _FIELDS:
+        _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return _FIELDS[cls]
+
+
+def _keyed(value):
+    """A dict with non-string keys (e.g. Metric.details, keyed by (kind, id)) as sorted pairs,
+    which JSON can hold; anything else as it is."""
+    if isinstance(value, dict) and not all(type(k) is str for k in value):
+        return ["dict", [[_plain(k), value[k]] for k in sorted(value, key=repr)]]
+    return value
 
 
 def _dumps(value) -> str:
