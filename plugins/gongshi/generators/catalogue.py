@@ -32,6 +32,26 @@ def group(items: list[dict], key) -> dict[str, list[dict]]:
     return {k: _by_number(v) for k, v in groups.items()}
 
 
+def _linked_matters(items: list[dict], matters: dict) -> set[str]:
+    """Ids of the items' matters that have a page (all catalogue_list.html asks of `matters`)."""
+    return {i["matter_id"] for i in items if i.get("matter_id") in matters}
+
+
+class AgencyNames:
+    """agency_name(id) for the templates; a class rather than a closure so the render cache can
+    fingerprint it (by every name it can return) and reuse the pages."""
+
+    def __init__(self, agencies: dict, ids):
+        self.names = {aid: (agencies.get(aid) or {}).get("name") or aid or "未注明实施主体"
+                      for aid in set(agencies) | set(ids)}
+
+    def __call__(self, aid: str) -> str:
+        return self.names.get(aid) or aid or "未注明实施主体"  # an unknown body: its id
+
+    def cache_fingerprint(self):
+        return sorted(self.names.items())
+
+
 class CatalogueGenerator(FamilyGenerator):
     family = "catalogue"
     nav = (75, "catalogue", "目录清单")
@@ -47,8 +67,7 @@ class CatalogueGenerator(FamilyGenerator):
         for slug, members in by_type.items():
             type_names.setdefault(slug, members[0].get("category") or slug)
 
-        def agency_name(aid: str) -> str:
-            return (agencies.get(aid) or {}).get("name") or aid or "未注明实施主体"
+        agency_name = AgencyNames(agencies, by_agency)
 
         home = [("首页", "/")]
         agency_facets = [(agency_name(a), urls.url_for("catalogue_by_agency", a), len(by_agency[a]))
@@ -60,18 +79,21 @@ class CatalogueGenerator(FamilyGenerator):
                    unassigned=len(by_agency.get("", [])))
 
         crumbs = home + [("目录清单", urls.url_for("catalogue"))]
-        common = dict(breadcrumbs=crumbs, matters=matters, agency_name=agency_name)
+        # the template only asks whether an item's matter has a page: pass those ids, not every
+        # matter record (the render cache keys a page by what it is given)
+        common = dict(breadcrumbs=crumbs, agency_name=agency_name)
         # A body's catalogue is one page (no pagination): the site search links to an item as
         # catalogue/agency/<id>/#<item id>, which must resolve whatever the item's position.
         for aid, members in by_agency.items():
             if aid:
                 self.write(writer, urls.path_for("catalogue_by_agency", aid), "catalogue_list.html",
                            title=f"{agency_name(aid)}重大执法决定法制审核目录", show_agency=False, rows=members,
-                           page=1, pages=[urls.url_for("catalogue_by_agency", aid)], total=len(members), **common)
+                           page=1, pages=[urls.url_for("catalogue_by_agency", aid)], total=len(members),
+                           matters=_linked_matters(members, matters), **common)
         for slug, members in by_type.items():
             self.write_paginated(writer, "catalogue_by_type", slug, members, "catalogue_list.html",
                                  title=f"重大执法决定法制审核目录：{type_names[slug]}", show_agency=True,
-                                 **common)
+                                 matters=_linked_matters(members, matters), **common)
 
 
 GENERATORS = [CatalogueGenerator]
