@@ -15,13 +15,67 @@ from __future__ import annotations
 import math
 import os
 
+import jinja2
 from pelican.generators import Generator
 
 from . import timings, urls
-from .render_cache import PageCache
+from .render_cache import PageCache, render_cache_file
 from .store import ContentStore
 
 PAGE_SIZE = 50  # rows per page of a paginated listing
+
+
+class _KeyedByOptions:
+    """Jinja keys compiled code by template name and file; the code also depends on the
+    environment's syntax options, so they go into the key too (one cache serves every
+    environment)."""
+
+    def __init__(self, options: str, *args):
+        super().__init__(*args)
+        self.options = options
+
+    def get_cache_key(self, name, filename=None):
+        return super().get_cache_key(f"{self.options}|{name}", filename)
+
+
+class _MemoryBytecodeCache(_KeyedByOptions, jinja2.BytecodeCache):
+    """Compiled templates kept in memory for this process; Jinja checks the source's checksum
+    on load, so an edited template is compiled again."""
+
+    code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+class _DiskBytecodeCache(_KeyedByOptions, jinja2.FileSystemBytecodeCache):
+    pass
+
+
+def _options(env) -> str:
+    return repr((env.block_start_string, env.block_end_string, env.variable_start_string,
+                 env.variable_end_string, env.comment_start_string, env.comment_end_string,
+                 env.line_statement_prefix, env.line_comment_prefix, env.trim_blocks,
+                 env.lstrip_blocks, env.newline_sequence, env.keep_trailing_newline,
+                 env.optimized, env.autoescape if isinstance(env.autoescape, bool) else "fn",
+                 sorted(env.extensions)))
+
+
+def bytecode_cache(settings, env) -> jinja2.BytecodeCache | None:
+    """Compiled templates shared by every family's environment: kept on disk in <cache>/jinja/
+    between builds when the render cache is on, in memory for this process otherwise. None
+    (compile as Jinja does) when autoescape is a function: its result is compiled in."""
+    if not isinstance(env.autoescape, bool):
+        return None
+    folder = render_cache_file(settings, "jinja")
+    if not folder:
+        return _MemoryBytecodeCache(_options(env))
+    os.makedirs(folder, exist_ok=True)
+    return _DiskBytecodeCache(_options(env), folder)
 
 
 class FamilyGenerator(Generator):
@@ -43,6 +97,9 @@ class FamilyGenerator(Generator):
         from . import jinja_helpers  # late import: helpers may need the settings
 
         jinja_helpers.install(self.env, self.settings, self.store)
+        # Pelican gives every generator its own Jinja environment, so each family compiled
+        # base.html, macros.html … again: share the compiled code (keyed by the template source)
+        self.env.bytecode_cache = bytecode_cache(self.settings, self.env)
         # created now, before Pelican empties the output folder: the render cache keeps the
         # previous output's pages (render_cache.PageCache.keep_previous_output)
         PageCache.for_generator(self)
