@@ -43,7 +43,8 @@ def load(text: str):
     lines = text[:-1].split("\n")
     if len(lines) == 1 and _SCALAR.fullmatch(lines[0]):
         return _scalar(lines[0])
-    value, end = _block(lines, 0, 0)
+    indents = [len(line) - len(line.lstrip(" ")) for line in lines]
+    value, end = _block(lines, indents, 0, 0)
     if end != len(lines):
         raise Unsupported(f"line {end + 1}")
     return value
@@ -72,53 +73,52 @@ def _scalar(token: str):
     return int(token)
 
 
-def _indent(line: str) -> int:
-    return len(line) - len(line.lstrip(" "))
-
-
-def _block(lines: list[str], i: int, indent: int):
-    """The mapping or sequence starting at lines[i] (indented by `indent`); returns (value, next)."""
-    if i >= len(lines) or _indent(lines[i]) != indent:
+def _block(lines: list[str], indents: list[int], i: int, indent: int):
+    """The mapping or sequence starting at lines[i] (indented by `indent`); returns (value, next).
+    indents[i] is the number of leading spaces of lines[i]."""
+    if i >= len(lines) or indents[i] != indent:
         raise Unsupported(f"line {i + 1}: expected a block at indent {indent}")
     if lines[i].startswith("- ", indent):
-        return _sequence(lines, i, indent)
-    return _mapping(lines, i, indent)
+        return _sequence(lines, indents, i, indent)
+    return _mapping(lines, indents, i, indent)
 
 
-def _mapping(lines: list[str], i: int, indent: int):
+def _mapping(lines: list[str], indents: list[int], i: int, indent: int):
     out = {}
-    while i < len(lines) and _indent(lines[i]) == indent:
+    count = len(lines)
+    while i < count and indents[i] == indent:
         match = _ENTRY.fullmatch(lines[i], indent)
         if match is None:
             raise Unsupported(f"line {i + 1}")
-        key, rest = match.group(1), match.group(2)
+        key, rest = match.groups()
         if key[0] == '"':
             key = _string(key)
         if rest is None:  # nested: a sequence at this same indent, or a mapping two spaces in
-            nxt = lines[i + 1] if i + 1 < len(lines) else ""
-            same = _indent(nxt) == indent and nxt.startswith("- ", indent)
-            out[key], i = _block(lines, i + 1, indent if same else indent + 2)
+            same = i + 1 < count and indents[i + 1] == indent and lines[i + 1].startswith("- ", indent)
+            out[key], i = _block(lines, indents, i + 1, indent if same else indent + 2)
         elif _SCALAR.fullmatch(rest):
             out[key] = _scalar(rest)
             i += 1
         else:
             raise Unsupported(f"line {i + 1}")
-    if i < len(lines) and _indent(lines[i]) > indent:
+    if i < count and indents[i] > indent:
         raise Unsupported(f"line {i + 1}: unexpected indent")
     return out, i
 
 
-def _sequence(lines: list[str], i: int, indent: int):
+def _sequence(lines: list[str], indents: list[int], i: int, indent: int):
     out = []
-    while i < len(lines) and _indent(lines[i]) == indent and lines[i].startswith("- ", indent):
+    count = len(lines)
+    while i < count and indents[i] == indent and lines[i].startswith("- ", indent):
         rest = lines[i][indent + 2:]
         if _SCALAR.fullmatch(rest):
             out.append(_scalar(rest))
             i += 1
         else:  # the first line of a nested block, two spaces in
             lines[i] = " " * (indent + 2) + rest
-            value, i = _block(lines, i, indent + 2)
+            indents[i] = len(lines[i]) - len(lines[i].lstrip(" "))
+            value, i = _block(lines, indents, i, indent + 2)
             out.append(value)
-    if i < len(lines) and _indent(lines[i]) > indent:
+    if i < count and indents[i] > indent:
         raise Unsupported(f"line {i + 1}: unexpected indent")
     return out, i

@@ -412,7 +412,9 @@ class ParsedYaml:
                 return parse(fh.read())
         with open(path, "rb") as fh:
             data = fh.read()
-        rel, digest = os.path.relpath(path, root), hashlib.sha256(data).digest()
+        prefix = root + os.sep  # os.path.relpath costs ~15 us a file; the store joins paths itself
+        rel = path[len(prefix):] if path.startswith(prefix) else os.path.relpath(path, root)
+        digest = hashlib.sha256(data).digest()
         hit = self.old.get(rel)
         if hit and hit[0] == digest:
             self.new[rel] = hit

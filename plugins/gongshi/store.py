@@ -96,9 +96,11 @@ class ContentStore:
         digest = hashlib.sha256(str(self.site.get("as_of", "")).encode("utf-8"))
         for dirpath, dirnames, filenames in os.walk(self.root):
             dirnames.sort()
+            folder = os.path.relpath(dirpath, self.root)  # once per folder, not per file
             for name in sorted(filenames):
                 path = os.path.join(dirpath, name)
-                digest.update(os.path.relpath(path, self.root).encode("utf-8") + b"\0")
+                rel = name if folder == os.curdir else os.path.join(folder, name)
+                digest.update(rel.encode("utf-8") + b"\0")
                 with open(path, "rb") as fh:
                     digest.update(hashlib.sha256(fh.read()).digest())
         return digest.hexdigest()[:10]
