@@ -136,6 +136,25 @@ def test_a_template_change_re_renders_everything(tmp_path):
     assert before != after
 
 
+def test_a_symlinked_output_folder_stays_a_symlink(tmp_path):
+    class Env:
+        loader = type("L", (), {"searchpath": []})()
+        globals: dict = {}
+
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "index.html").write_text("x", encoding="utf-8")
+    (tmp_path / "out").symlink_to(real)
+    cache = render_cache.PageCache(str(tmp_path / "c"), Env(), str(tmp_path / "out"))
+    cache.keep_previous_output()
+    assert (tmp_path / "out").is_symlink() and (real / "index.html").exists()
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    cache = render_cache.PageCache(str(tmp_path / "c"), Env(), str(plain))
+    cache.keep_previous_output()  # a plain folder is moved into the cache
+    assert not plain.exists() and (tmp_path / "c" / render_cache.PREVIOUS).is_dir()
+
+
 def test_closures_make_a_page_uncacheable_plain_functions_do_not():
     names = {"a": "甲"}
 

@@ -236,6 +236,9 @@ class PageCache:
         keep that, Pelican deletes the partial one."""
         if os.path.isdir(self.previous) or not os.path.isdir(self.output_path):
             return
+        if os.path.islink(self.output_path):  # moving the link would replace it by a folder
+            log.warning("render cache: the output folder is a symlink; rendering every page")
+            return
         try:
             os.makedirs(self.folder, exist_ok=True)
             os.rename(self.output_path, self.previous)
