@@ -202,3 +202,22 @@ def test_rendered_site_passes_the_leak_gate(site):
     from pipeline.leakgate import scan_tree
 
     assert scan_tree(site.output_dir) == []
+
+
+def test_theme_assets_are_versioned_by_their_content(site):
+    """Every /theme/ URL a page names carries ?v=<digest of the served file>, so nginx may let
+    browsers keep it for a year and a release never pairs a new page with an old script."""
+    import hashlib
+
+    seen = set()
+    for rel in html_files(site.output_dir):
+        html = _read(os.path.join(site.output_dir, rel))
+        for url in re.findall(r'(?:src|href)="(/theme/[^"]+)"', html):
+            path, _, query = url.partition("?")
+            assert query.startswith("v="), (rel, url)
+            if url in seen:
+                continue
+            with open(os.path.join(site.output_dir, path.lstrip("/")), "rb") as fh:
+                assert query == "v=" + hashlib.sha256(fh.read()).hexdigest()[:12], (rel, url)
+            seen.add(url)
+    assert any("lookup.js" in u for u in seen) and any("site.css" in u for u in seen)

@@ -13,6 +13,9 @@ Filters: zh_date ('2024-03-05' -> '2024年3月5日'), zh_month ('2024-03' -> '20
 
 from __future__ import annotations
 
+import hashlib
+import os
+
 from . import urls
 
 
@@ -82,6 +85,41 @@ class CitationLinker:
         return urls.url_for("law", law_id)
 
 
+class AssetUrls:
+    """asset("js/lookup.js") -> "/theme/js/lookup.js?v=<digest of the file>".
+
+    deploy/nginx.conf lets browsers keep a versioned URL for a year and an unversioned theme file
+    for an hour, so without the digest a browser could pair a new page with an old script for an
+    hour after a release (e.g. the lookup's key derivation changed). The digest is of the file in
+    the theme's static folder, which Pelican copies to /theme/ unchanged."""
+
+    def __init__(self, theme_dir: str, prefix: str = "theme"):
+        self.static_dir = os.path.join(theme_dir, "static")
+        self.prefix = prefix
+        self._digests: dict[str, str] = {}
+        self._fingerprint: list | None = None
+
+    def _digest(self, path: str) -> str:
+        if path not in self._digests:
+            with open(os.path.join(self.static_dir, path), "rb") as fh:
+                self._digests[path] = hashlib.sha256(fh.read()).hexdigest()[:12]
+        return self._digests[path]
+
+    def cache_fingerprint(self):
+        """Every static file's digest: a changed script re-renders the pages naming it."""
+        if self._fingerprint is None:  # asked once per page: walk the folder once per build
+            self._fingerprint = sorted((rel, self._digest(rel)) for rel in self._all_files())
+        return self._fingerprint
+
+    def _all_files(self):
+        for folder, _, names in os.walk(self.static_dir):
+            for name in names:
+                yield os.path.relpath(os.path.join(folder, name), self.static_dir).replace(os.sep, "/")
+
+    def __call__(self, path: str) -> str:
+        return f"/{self.prefix}/{path}?v={self._digest(path)}"
+
+
 #: (order, kind, label) of every family whose generator registered a nav entry; set by __init__.
 NAV: list[tuple[int, str, str]] = []
 #: `family` names of every generator this build runs; set by __init__.
@@ -100,3 +138,4 @@ def install(env, settings, store) -> None:
     env.globals.setdefault("citation_url", CitationLinker(store))
     env.globals.setdefault("nav_links", [(kind, label) for _, kind, label in sorted(NAV)])
     env.globals.setdefault("has_family", FAMILIES.__contains__)
+    env.globals.setdefault("asset", AssetUrls(settings["THEME"], settings.get("THEME_STATIC_DIR", "theme")))
