@@ -90,6 +90,19 @@ def looks_like_id_number(text: str | None) -> bool:
     return bool(_ID_MASKED.match(value)) and value[0] != "9"
 
 
+def _id_number_in_code_column(raw: str) -> bool:
+    """A credit-code cell holding a 居民身份证 number. About one ID number in 31 also passes the
+    统一社会信用代码 check by chance, so a valid code is still an ID number when it carries a
+    plausible birth date where an ID number does — the leak gate's rule (sanitize.is_id18), so
+    what the pull publishes as a code is never what the gate refuses as an ID number."""
+    from pipeline.sanitize import is_id18
+
+    value = _nfkc(raw).upper()
+    if not looks_like_id_number(raw):
+        return False
+    return not uscc_valid(value) or (len(value) == 18 and is_id18(value))
+
+
 def id_number_ok(text: str) -> bool:
     """Check digit of an 18-character ID number (stdnum's ric check-digit rule, which is ISO 7064
     mod 11-2). Birth date and place code are not judged here: stdnum's place table is incomplete
@@ -194,7 +207,7 @@ def normalise_row(table: Table, cells: dict[str, str]) -> tuple[dict, list[Probl
                 problems.append(Problem(field.name, "身份证号码校验位错误"))
             record[field.key] = raw  # removed by drop_secrets() right after the minor check
             continue
-        if field.kind == CREDIT and not uscc_valid(_nfkc(raw).upper()) and looks_like_id_number(raw):
+        if field.kind == CREDIT and _id_number_in_code_column(raw):
             record[field.key] = None
             if (table.name, field.key) in _PARTY_CODE_FIELDS or field.key == "party_credit_code":
                 record["_person_code"] = True

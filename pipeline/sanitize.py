@@ -484,7 +484,7 @@ _ADDRESS_RE = re.compile(
 _EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 
 
-def _is_id18(number: str) -> bool:
+def is_id18(number: str) -> bool:
     """An 18-character number with a valid check digit is an ID number whatever its place code.
 
     The one exception: a valid 统一社会信用代码 made only of digits (its check digit can pass the ID
@@ -508,7 +508,7 @@ def _is_id15(number: str) -> bool:
 def _public_code(number: str) -> bool:
     """A valid 统一社会信用代码 or 15-digit 工商注册号 that is not an ID number."""
     if len(number) == 18:
-        return uscc.is_valid(number) and not _is_id18(number)
+        return uscc.is_valid(number) and not is_id18(number)
     return len(number) == 15 and number.isdigit() and _gs15_ok(number)
 
 
@@ -536,7 +536,7 @@ def _find_personal_data(text: str) -> list[tuple[str, int, int]]:
     """find_personal_data without the pre-filter."""
     hits: list[tuple[str, int, int]] = []
     for m in _ID18_RE.finditer(text):
-        if _is_id18(m.group()):
+        if is_id18(m.group()):
             hits.append(("id_number", m.start(), m.end()))
     for m in _ID15_RE.finditer(text):
         if _is_id15(m.group()):
