@@ -179,7 +179,13 @@ def _value(field, raw: str):
         return parse_bool(field.key, raw)
     if kind == INT:
         return parse_int(raw)
-    return _nfkc(raw) if kind == CREDIT else raw
+    return _nfkc(raw) if kind == CREDIT else _BIDI_CONTROLS.sub("", raw)
+
+
+# Bidirectional embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069): no
+# Chinese enforcement record needs them, and in a party name or a decision text they can make
+# the page show characters in another order than they are stored (a spoofed name or number).
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 def normalise_row(table: Table, cells: dict[str, str]) -> tuple[dict, list[Problem]]:

@@ -133,3 +133,11 @@ def test_id_number_that_also_passes_the_credit_code_check_is_still_an_id_number(
     record, _ = normalise_row(TABLES["blacklist"], {"credit_code": code})
     assert record["credit_code"] == code and not record.get("_person_code")
     assert not find_personal_data(code)
+
+
+def test_bidi_override_controls_are_removed_from_text():
+    """U+202E and friends would display a stored name or number in another order on the page."""
+    record, problems = normalise_row(TABLES["penalties"], {
+        "party_name": "胶州市\u202e司公限有\u202c某某", "content": "罚款\u2066500\u2069元"})
+    assert record["party_name"] == "胶州市司公限有某某" and record["content"] == "罚款500元"
+    assert not problems or all(p.field not in ("行政相对人名称", "处罚内容") for p in problems)
