@@ -3,8 +3,9 @@
 Why split by term: lunr (JS) can only load whole indexes, and one index over every record is
 ~1 MB gzipped at scale 1 and ten times that at scale 10. So we build ONE lunr index in Python
 (search_builder.SplitIndexBuilder: what lunr's bare Builder + the CJK pipeline step from
-search_tokens would serialise) and write it as N shards by term (`search_tokens.term_shard`): each shard is itself a valid lunr index holding the
-postings of its terms and, per document, only the vector entries of those terms. A query loads
+search_tokens would serialise) and write it as N shards by term (`search_tokens.term_shard`):
+each shard is itself a valid lunr index holding the postings of its terms and, per document,
+only the vector entries of those terms. A query loads
 just the shards of its own terms and intersects the per-shard results; since a document's score
 is a sum over query terms, the per-shard parts add up.
 

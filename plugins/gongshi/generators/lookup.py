@@ -132,8 +132,8 @@ class LookupGenerator(FamilyGenerator):
         plains = [encode_entry(entry_for(case, tables, as_of)) for case in self.cases]
         derived, fresh = self.derivation.result()  # waits for (and helps with) what is left
         if self.derivation.thread_cpu_s:
-            # the threads' own share (their wall time overlaps the other families'; their CPU is
-            # also inside the process CPU of the phases they ran beside)
+            # the threads' own share: their wall time overlaps the other families' phases, whose
+            # CPU figures count the main thread only (timings.py)
             timings.record("lookup.derive_threads", self.derivation.thread_wall_s,
                            self.derivation.thread_cpu_s)
         pad_secret = hashlib.sha256(b"gongshi-lookup-padding\x1f" + salt + b"\x1f"
