@@ -196,6 +196,12 @@ def test_an_id_number_planted_in_content_yaml_is_reported_with_file_and_line(fix
 
 
 def test_an_id_number_in_an_output_file_blocks_publishing(fixture_target):
+    # the earlier publish left its leak-gate verdict caches: a warm cache must still refuse
+    from pipeline.publish import LEAK_CACHE
+
+    private = os.path.join(fixture_target["target"], "private")
+    assert os.path.getsize(os.path.join(private, LEAK_CACHE % "output")) > 0
+
     def render_then_plant(content, output, **kw):
         from pipeline.render import render_site
 
