@@ -100,7 +100,7 @@ def test_term_cache_round_trip_gives_same_shards(tmp_path):
     _, expected = _direct(rows, 3, first)
     first.save()
     again = TermCache(path)
-    assert again._old, "the saved cache was not read back"
+    assert again.old, "the saved cache was not read back"
     assert _direct(rows, 3, again)[1] == expected
 
 
@@ -121,14 +121,14 @@ def test_shard_texts_are_the_json_of_shards_and_the_cache_only_saves_work(tmp_pa
     first.save()
     # same input: every shard comes from the cache (poison the cached texts to prove it)
     again = ShardCache(path)
-    again._old = {k: "cached:" + v for k, v in again._old.items()}
+    again.old = {k: "cached:" + v for k, v in again.old.items()}
     assert all(t.startswith("cached:") for t in builder.shard_texts(4, again))
     # one document's indexed text changed: its shards are made again, correctly
     changed = [dict(r) for r in rows]
     changed[5]["k"] += " 新增词语"
     builder2, shards2 = _direct(changed, 4)
     third = ShardCache(path)
-    third._old = {k: "cached:" + v for k, v in third._old.items()}
+    third.old = {k: "cached:" + v for k, v in third.old.items()}
     texts = list(builder2.shard_texts(4, third))
     fresh = [t for t in texts if not t.startswith("cached:")]
     assert fresh, "a changed document must change some shard"

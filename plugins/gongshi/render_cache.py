@@ -31,6 +31,7 @@ import logging
 import os
 import pickle
 import shutil
+import tempfile
 import types
 from collections import defaultdict
 
@@ -388,23 +389,59 @@ def last_stats(folder: str) -> dict[str, int]:
         return json.load(fh)["stats"]
 
 
-class ParsedYaml:
+class PickledEntries:
+    """{key: value} kept between builds in a private pickle `path` (None: this build only).
+
+    `stamp` names what the values depend on besides their keys (e.g. tokenizer rules); a file
+    with another stamp, or a damaged one, is ignored — that only makes the build slower. Only
+    the entries this build used are saved, so the file never grows with old inputs. The render
+    cache's parsed content, derived figures and the search caches all keep their data this way."""
+
+    def __init__(self, path: str | None, stamp=None):
+        self.path, self.stamp = path, stamp
+        self.old: dict = {}
+        self.new: dict = {}
+        if path and os.path.exists(path):
+            try:
+                with open(path, "rb") as fh:
+                    saved_stamp, entries = pickle.load(fh)
+                if saved_stamp == stamp and isinstance(entries, dict):
+                    self.old = entries
+            except Exception:  # a damaged or older cache is only a slower build
+                self.old = {}
+
+    def get(self, key):
+        """The value for `key` from this build or the last one (then kept), else None."""
+        found = self.new.get(key)
+        if found is None:
+            found = self.old.get(key)
+            if found is not None:
+                self.new[key] = found
+        return found
+
+    def put(self, key, value) -> None:
+        self.new[key] = value
+
+    def save(self) -> None:
+        if not self.path:
+            return
+        folder = os.path.dirname(os.path.abspath(self.path))
+        os.makedirs(folder, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".cache-")  # owner-only, like private/
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump((self.stamp, self.new), fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, self.path)
+
+
+class ParsedYaml(PickledEntries):
     """Parsed content/ YAML from the last build, keyed by relative path and sha256 of the bytes,
     kept in <cache>/content.pickle: a rebuild parses only the files the pull changed. Hashing a
     file is ~100x cheaper than parsing it, so even this check costs little."""
 
     def __init__(self, path: str | None):
-        self.path = path
         # rel path -> (sha256 of the file, pickled parse result): pickled at once, so a family that
         # later changes a record in memory cannot change what the next build gets
-        self.old: dict[str, tuple[bytes, bytes]] = {}
-        self.new: dict[str, tuple[bytes, bytes]] = {}
-        if path and os.path.exists(path):
-            try:
-                with open(path, "rb") as fh:
-                    self.old = pickle.load(fh)
-            except Exception:  # a damaged cache is only a slower build
-                self.old = {}
+        super().__init__(path)
         if path:
             AFTER_BUILD.append(self.save)
 
@@ -437,33 +474,15 @@ class ParsedYaml:
             digest.update(rel.encode() + b"\0" + self.new[rel][0])
         return digest.hexdigest()
 
-    def save(self) -> None:
-        _pickle_to(self.path, self.new)
 
-
-def _pickle_to(path: str, value) -> None:
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    with open(path + ".tmp", "wb") as fh:
-        pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(path + ".tmp", path)
-
-
-class DerivedCache:
+class DerivedCache(PickledEntries):
     """Values computed from the content (statistics figures, open-data bytes), kept between
     builds in <cache>/<name> and reused when their key — a digest of the inputs they were computed
     from plus the code that computed them — is unchanged. Off (always computes) without the
     render cache. Entries not asked for in this build are dropped when it is saved."""
 
     def __init__(self, settings: dict, name: str):
-        self.path = render_cache_file(settings, name)
-        self.old: dict[str, bytes] = {}
-        self.new: dict[str, bytes] = {}
-        if self.path and os.path.exists(self.path):
-            try:
-                with open(self.path, "rb") as fh:
-                    self.old = pickle.load(fh)
-            except Exception:  # a damaged cache is only a slower build
-                self.old = {}
+        super().__init__(render_cache_file(settings, name))
         if self.path:
             AFTER_BUILD.append(self.save)
 
@@ -471,22 +490,18 @@ class DerivedCache:
     def enabled(self) -> bool:
         return bool(self.path)
 
-    def get(self, key: str | None, compute):
+    def derived(self, key: str | None, compute):
         """compute(), or the value it gave for the same key in the last build. A key of None
         (inputs unknown) always computes. Values are pickled at once, so a caller that changes the
         returned value in memory cannot change what the next build gets."""
         if not self.path or key is None:
             return compute()
-        hit = self.old.get(key) or self.new.get(key)
+        hit = self.get(key)
         if hit is not None:
-            self.new[key] = hit
             return pickle.loads(hit)
         value = compute()
-        self.new[key] = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        self.put(key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
         return value
-
-    def save(self) -> None:
-        _pickle_to(self.path, self.new)
 
 
 def code_digest(*modules) -> str:

@@ -18,9 +18,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
-import pickle
-import tempfile
 from array import array
 from importlib.metadata import version
 
@@ -28,6 +25,7 @@ import numpy as np
 from lunr import __TARGET_JS_VERSION__
 
 from . import search_tokens
+from .render_cache import PickledEntries
 
 #: bump when the way terms are computed here changes (invalidates TermCache files)
 CACHE_VERSION = 2
@@ -45,50 +43,16 @@ def field_terms(value) -> tuple[tuple[str, int], ...]:
     return tuple(search_tokens.term_offsets(str(value).lower()))
 
 
-class DigestCache:
-    """{digest: value} loaded from and saved to a private pickle `path` (None: memory only).
-
-    Stamped with the token rules, the lunr version and this module's CACHE_VERSION, so a rule
-    change never reuses old values. Only entries used by this build are saved, so the file does
-    not grow with old inputs. A damaged or foreign file only makes the build slower."""
+class DigestCache(PickledEntries):
+    """{digest: value} in a private pickle (render_cache.PickledEntries), stamped with the token
+    rules, the lunr version and this module's CACHE_VERSION, so a rule change never reuses old
+    values. Saved by the search index process itself (it runs in a child, see background.py)."""
 
     def __init__(self, path: str | None = None):
-        self.path = path
-        self._old: dict[bytes, object] = {}
-        self._used: dict[bytes, object] = {}
-        if path and os.path.exists(path):
-            try:
-                with open(path, "rb") as fh:
-                    stamp, entries = pickle.load(fh)
-                if stamp == self.stamp():
-                    self._old = entries
-            except Exception:  # a damaged cache is only a slower build
-                self._old = {}
-
-    def stamp(self) -> tuple:
-        return (type(self).__name__, CACHE_VERSION, search_tokens.RULES_VERSION, version("lunr"),
-                hashlib.sha256(repr(search_tokens.rules_table()).encode()).hexdigest())
-
-    def get(self, key: bytes):
-        found = self._used.get(key)
-        if found is None:
-            found = self._old.get(key)
-            if found is not None:
-                self._used[key] = found
-        return found
-
-    def put(self, key: bytes, value) -> None:
-        self._used[key] = value
-
-    def save(self) -> None:
-        if not self.path:
-            return
-        folder = os.path.dirname(os.path.abspath(self.path))
-        os.makedirs(folder, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".search-cache-")  # mode 0600
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump((self.stamp(), self._used), fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, self.path)
+        super().__init__(path, stamp=(type(self).__name__, CACHE_VERSION,
+                                      search_tokens.RULES_VERSION, version("lunr"),
+                                      hashlib.sha256(repr(search_tokens.rules_table()).encode())
+                                      .hexdigest()))
 
 
 class TermCache(DigestCache):

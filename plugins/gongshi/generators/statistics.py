@@ -78,7 +78,8 @@ class StatisticsGenerator(FamilyGenerator):
         self.published_decisions = {kind: self.published_by_body_year(kind) for kind in ("penalties", "permits")}
         # every figure, reused from the last build when its inputs are unchanged (render cache on):
         # a changed penalty text changes no figure, only the pages listing that penalty
-        self.figures = DerivedCache(self.settings, "statistics.pickle").get(self.figures_key(), self.compute_figures)
+        cache = DerivedCache(self.settings, "statistics.pickle")
+        self.figures = cache.derived(self.figures_key(), self.compute_figures)
 
     def figures_key(self) -> str | None:
         files = self.store.inputs_digest(FIGURE_INPUTS)
