@@ -95,7 +95,9 @@ def summary(results: list[dict]) -> dict:
         "scale1_full_build_s<=20": scale1["full_build"]["wall_s"] <= 20 if scale1 else None,
         "scale1_full_build_cpu_s<=20": scale1["full_build"]["cpu_s"] <= 20 if scale1 else None,
         "portal_over_floor<=3": all(r["portal_over_floor"] <= 3 for r in ok),
-        "peak_rss<=4GB": all(r["peak_rss_mb"] <= 4096 for r in ok),
+        # the build's memory (sampled Pss of its process tree) and the build process's exact peak
+        "peak_rss<=4GB": all(_peak_memory(r) <= 4096 and r["peak_rss_main_mb"] <= 4096
+                             for r in ok),
     }
     if any("incremental" in r for r in ok):
         targets["incremental<=25%"] = all(r["incremental"]["fraction_cpu"] <= 0.25
@@ -105,6 +107,11 @@ def summary(results: list[dict]) -> dict:
         out[f"per_record_cpu_ratio_scale{r['scale']}_vs_{base['scale']}"] = round(
             r["cpu_ms_per_record"] / base["cpu_ms_per_record"], 2)
     return out
+
+
+def _peak_memory(figures: dict) -> float:
+    """Sampled Pss peak of the build's process tree; older results had only main + children RSS."""
+    return figures.get("peak_memory_mb", figures["peak_rss_mb"])
 
 
 class Clock:
@@ -204,10 +211,14 @@ def measure_scale(scale: int, workdir: Path, browser: bool = True,
     # a cold full build: no render cache, no derived lookup keys from an earlier run
     for folder in (p["output"], p["cache"], p["codes"].parent):
         shutil.rmtree(folder, ignore_errors=True)
-    built = build_once(workdir, cache=incremental)
+    from pipeline.memory_probe import TreeMemory
+
+    with TreeMemory() as memory:
+        built = build_once(workdir, cache=incremental)
     # Read now: later steps (the browser for search sizes) are child processes too. The build's
-    # own children (the search index process) run beside it, so main + children peaks added up
-    # is an upper bound of the build's memory at any moment.
+    # own children (search index process, leak-gate pool) are forked: their ru_maxrss counts the
+    # pages they share with the build process, so main + children is a loose upper bound; the
+    # sampled Pss sum of the process tree is what the build occupied.
     rss_main = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rss_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     stages = built["stages"]
@@ -231,6 +242,7 @@ def measure_scale(scale: int, workdir: Path, browser: bool = True,
         # render stage without the search index and lookup stages (reported on their own).
         "portal_over_floor": round(page_cpu / max(floor["cpu_s"], 1e-6), 2),
         "render_over_floor": round(stages["render"]["cpu_s"] / max(floor["cpu_s"], 1e-6), 2),
+        "peak_memory_mb": memory.peak_mb,
         "peak_rss_mb": round(rss_main + rss_children, 1),
         "peak_rss_main_mb": round(rss_main, 1),
         "peak_rss_children_mb": round(rss_children, 1),
