@@ -155,17 +155,20 @@ def _fact_key(item: dict) -> str:
     return dump(item)  # full content: a stable order that does not depend on input row order
 
 
+def folder_files(folder: str, out) -> dict[str, object]:
+    """File name (without .yaml) -> data for one content folder of `out` (records.Output)."""
+    if folder == "facts":
+        return {name: sorted(items, key=_fact_key) for name, items in out.facts.items()}
+    if folder == "supervision":
+        return {str(item["year"]): item for item in out.supervision}
+    return _by_id(folder, out.records.get(folder, []))
+
+
 def export(content_dir: str, out, site: dict) -> dict[str, dict]:
     """Write every folder and site.yaml; returns per-folder {files, changed, removed}."""
     os.makedirs(content_dir, exist_ok=True)
     stats = {}
     for folder in FOLDERS:
-        if folder == "facts":
-            files = {name: sorted(items, key=_fact_key) for name, items in out.facts.items()}
-        elif folder == "supervision":
-            files = {str(item["year"]): item for item in out.supervision}
-        else:
-            files = _by_id(folder, out.records.get(folder, []))
-        stats[folder] = write_folder(content_dir, folder, files)
+        stats[folder] = write_folder(content_dir, folder, folder_files(folder, out))
     write_if_changed(os.path.join(content_dir, "site.yaml"), dump(site))
     return stats
