@@ -60,11 +60,35 @@ def _uses_as_of(table: str) -> bool:
     return table not in _MINOR_ON and any(f.never_publish for f in TABLES[table].fields)
 
 
-def read_sources(spec, report: Report, as_of, progress: bool, cache: PullCache):
-    """Every source file -> (inputs for site.yaml, {table: [(key, unit)]}); a unit's meta holds
-    the file's report lines and counts, its data (records, quarantined rows)."""
+def _read(src, as_of) -> tuple[dict, tuple[list, list]]:
+    """One export file -> (report lines and counts, (records, quarantined rows))."""
     from pipeline.sanitize import is_minor
 
+    raw, cmap = _header_and_columns(src, read_file(src.path, encoding=src.encoding, sheet=src.sheet))
+    state = TableState(src.table)
+    rows_to_records(state, raw, cmap, as_of=as_of, is_minor=is_minor)
+    meta = {"unknown": list(cmap.unknown), "unmatched": list(cmap.unmatched), "encoding": raw.encoding,
+            "rows": state.rows, "bad": len(state.quarantined), "reclassified": state.reclassified}
+    return meta, (state.records, state.quarantined)
+
+
+class Read:
+    """One file's read: its report lines at once; its records are only kept in this pull (the
+    validated table is what the cache stores), so a cached file is read again if its table is
+    validated again (another file of the table, or a table it references, changed)."""
+
+    def __init__(self, src, as_of, key: str, meta: dict, data=None):
+        self.src, self.as_of, self.key, self.meta, self._data = src, as_of, key, meta, data
+
+    @property
+    def data(self):
+        if self._data is None:
+            self.meta, self._data = _read(self.src, self.as_of)
+        return self._data
+
+
+def read_sources(spec, report: Report, as_of, progress: bool, cache: PullCache):
+    """Every source file -> (inputs for site.yaml, {table: [(key, Read)]})."""
     inputs, reads = [], {name: [] for name in TABLES}
     for index, src in enumerate(tqdm(spec.sources, desc="读取导出文件", unit="个", disable=not progress)):
         base = os.path.basename(src.path)
@@ -74,13 +98,12 @@ def read_sources(spec, report: Report, as_of, progress: bool, cache: PullCache):
         name = f"read-{index}"
         unit = cache.get(name, key)
         if unit is None:
-            raw, cmap = _header_and_columns(src, read_file(src.path, encoding=src.encoding, sheet=src.sheet))
-            state = TableState(src.table)
-            rows_to_records(state, raw, cmap, as_of=as_of, is_minor=is_minor)
-            meta = {"unknown": list(cmap.unknown), "unmatched": list(cmap.unmatched), "encoding": raw.encoding,
-                    "rows": state.rows, "bad": len(state.quarantined), "reclassified": state.reclassified}
-            unit = cache.put(name, key, meta, (state.records, state.quarantined))
-        meta = unit.meta
+            meta, data = _read(src, as_of)
+            cache.put(name, key, meta, None)
+            read = Read(src, as_of, key, meta, data)
+        else:
+            read = Read(src, as_of, key, unit.meta)
+        meta = read.meta
         if meta["unknown"]:
             report.unknown_columns[base] = meta["unknown"]
             log.warning("%s：%d 个列未识别，未使用（%s）", base, len(meta["unknown"]), "、".join(meta["unknown"]))
@@ -89,7 +112,7 @@ def read_sources(spec, report: Report, as_of, progress: bool, cache: PullCache):
         bad = meta["bad"]
         log.info("读取 %s（表 %s，%s）：%d 行%s", base, src.table, meta["encoding"] or "电子表格", meta["rows"],
                  f"，其中 {bad} 行有问题已隔离" if bad else "")
-        reads[src.table].append((key, unit))
+        reads[src.table].append((key, read))
         inputs.append({"table": src.table, "file": base, "sha256": sha, "rows": meta["rows"],
                        "encoding": meta["encoding"]})
     return sorted(inputs, key=lambda i: (i["table"], i["file"])), reads
@@ -434,20 +457,22 @@ def _scrub(fresh, reused, progress: bool, cache: PullCache, scrub_cache: str | N
 
     if not fresh:
         return
-    text_cache = None
+    text_cache, keys = None, None
     if scrub_cache:
         from pipeline.scrub_cache import ScrubCache, pair_key
         text_cache = ScrubCache(scrub_cache)
         for unit in reused:
             text_cache.keep(unit.meta.get("scrub_keys") or ())
-        if cache.enabled:
-            for _, _, meta, out in fresh:
-                meta["scrub_keys"] = sorted({pair_key(p.text, p.keep) for _, _, p in rec._pending_slots(out)})
+        if cache.enabled:  # which texts each step has, so the next pull keeps them if it reuses it
+            pairs = {name: {(p.text, p.keep) for _, _, p in rec._pending_slots(out)} for name, _, _, out in fresh}
+            keys = {pair: pair_key(*pair) for found in pairs.values() for pair in found}
+            for name, _, meta, _ in fresh:
+                meta["scrub_keys"] = sorted(keys[pair] for pair in pairs[name])
     combined = rec.Output()
     for name, _, _, out in fresh:
         for folder, records in out.records.items():
             combined.records[name + "/" + folder] = records
-    count = rec.resolve_scrubs(combined, progress=progress, cache=text_cache)
+    count = rec.resolve_scrubs(combined, progress=progress, cache=text_cache, keys=keys)
     if text_cache is not None:
         text_cache.save()
     log.info("自由文本脱敏：%d 段不同文本%s", count,

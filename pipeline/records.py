@@ -103,9 +103,10 @@ def _pending_slots(out: Output):
 
 
 def resolve_scrubs(out: Output, workers: int | None = None, progress: bool = False,
-                   cache=None) -> int:
+                   cache=None, keys: dict | None = None) -> int:
     """Scrub all pending free text; returns how many distinct texts there were. `cache`: a
-    pipeline.scrub_cache.ScrubCache; texts scrubbed by an earlier pull are taken from it."""
+    pipeline.scrub_cache.ScrubCache; texts scrubbed by an earlier pull are taken from it.
+    `keys`: scrub_cache.pair_key of (text, keep) pairs the caller already computed."""
     import os
 
     from tqdm import tqdm
@@ -113,10 +114,10 @@ def resolve_scrubs(out: Output, workers: int | None = None, progress: bool = Fal
     slots = list(_pending_slots(out))
     pairs = sorted({(p.text, p.keep) for _, _, p in slots})
     done: dict = {}
-    keys: dict = {}
+    known, keys = keys or {}, {}
     if cache is not None:
         from pipeline.scrub_cache import pair_key
-        keys = {pair: pair_key(*pair) for pair in pairs}
+        keys = {pair: known.get(pair) or pair_key(*pair) for pair in pairs}
         for pair in pairs:
             found = cache.get(keys[pair])
             if found is not None:
