@@ -132,10 +132,14 @@ def pull(source: str, *, as_of: dt.date, content_dir: str = "content", report_pa
     report = Report(as_of=as_of.isoformat(), source=source, strict=strict, content_dir=content_dir)
     started = time.perf_counter()
     # the pull keeps every record until it ends: full collections would walk them again and again
-    with no_full_collections():
-        return _pull(source, report, started, as_of=as_of, content_dir=content_dir, report_path=report_path,
-                     codes_path=codes_path, strict=strict, progress=progress, scrub_cache=scrub_cache,
-                     cache=cache_module.PullCache(pull_cache))
+    cache = cache_module.PullCache(pull_cache)
+    try:
+        with no_full_collections():
+            return _pull(source, report, started, as_of=as_of, content_dir=content_dir,
+                         report_path=report_path, codes_path=codes_path, strict=strict, progress=progress,
+                         scrub_cache=scrub_cache, cache=cache)
+    finally:
+        cache.close()
 
 
 def _pull(source: str, report: Report, started: float, *, as_of, content_dir, report_path, codes_path,

@@ -103,19 +103,23 @@ def _plain(value):
 
 
 class Unit:
-    """A stored step result: `meta` at once, `data` read from the file when first asked for."""
+    """A stored step result: `meta` at once, `data` read when first asked for — from the file
+    as it was opened (kept open: a pull replacing it meanwhile cannot swap the data under a
+    checked key)."""
 
-    def __init__(self, path: str, offset: int, meta):
-        self.meta, self._path, self._offset, self._loaded, self._data = meta, path, offset, False, None
+    def __init__(self, fh, meta):
+        self.meta, self._fh, self._loaded, self._data = meta, fh, False, None
 
     @property
     def data(self):
         if not self._loaded:
-            with open(self._path, "rb") as fh:
-                fh.seek(self._offset)
-                self._data = pickle.load(fh)
+            with self._fh:
+                self._data = pickle.load(self._fh)
             self._loaded = True
         return self._data
+
+    def close(self) -> None:
+        self._fh.close()
 
 
 class Fresh:
@@ -133,10 +137,13 @@ class PullCache:
         self.folder = folder
         self.hits: list[str] = []
         self.misses: list[str] = []
+        self.units: list[Unit] = []
         self.base = ""
         self.laws = ""
         if folder:
             os.makedirs(folder, mode=0o700, exist_ok=True)
+            if os.stat(folder).st_uid != os.getuid():  # its pickles are trusted: ours alone
+                raise PipelineError(f"{folder}: 导入缓存目录不属于当前用户，拒绝使用")
             os.chmod(folder, 0o700)
             self.base = code_digest()
 
@@ -158,22 +165,27 @@ class PullCache:
     def get(self, name: str, key: str) -> Unit | None:
         if not self.folder:
             return None
-        path = self._path(name)
         try:
-            with open(path, "rb") as fh:
-                if pickle.load(fh) != key:
-                    self.misses.append(name)
-                    return None
-                meta = pickle.load(fh)
-                unit = Unit(path, fh.tell(), meta)
+            fh = open(self._path(name), "rb")
         except FileNotFoundError:
             self.misses.append(name)
             return None
-        except Exception:  # a damaged or older file is only a slower pull
+        try:
+            if pickle.load(fh) != key:
+                raise KeyError(name)
+            unit = Unit(fh, pickle.load(fh))
+        except Exception:  # another key, a damaged or older file: only a slower pull
+            fh.close()
             self.misses.append(name)
             return None
         self.hits.append(name)
+        self.units.append(unit)
         return unit
+
+    def close(self) -> None:
+        for unit in self.units:
+            unit.close()
+        self.units = []
 
     def put(self, name: str, key: str, meta, data) -> Fresh:
         """Store now (pickled before any later step can change the objects) and return them."""
