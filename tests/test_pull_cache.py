@@ -204,3 +204,39 @@ def test_a_damaged_cache_is_only_slower(work):
     for path in (work / "private" / "pull-cache").iterdir():
         path.write_bytes(b"not a pickle")
     _same_as_uncached(work)
+
+
+def test_a_changed_case_reaches_the_penalties_it_links(work):
+    _same_as_uncached(work)
+
+    def flip(rows):
+        major = rows[0].index("是否重大执法决定")
+        for row in rows[1:]:
+            row[major] = "否" if row[major] == "是" else "是"
+        return rows
+    _edit_csv(work / "exports" / "cases.csv", flip)
+    _same_as_uncached(work)
+
+
+def test_a_table_in_two_files_with_one_changed(work):
+    exports = work / "exports"
+    shutil.copy(exports / "penalties.csv", exports / "penalties-2.csv")
+    _edit_csv(exports / "penalties.csv", lambda rows: rows[:5])  # rows 1-4 here, the rest there
+    _edit_csv(exports / "penalties-2.csv", lambda rows: rows[:1] + rows[5:])
+    _same_as_uncached(work)
+    _edit_csv(exports / "penalties-2.csv", lambda r: r[:-1])
+    _same_as_uncached(work)
+
+
+def test_the_demo_exports_after_the_benchmark_change(demo_exports, tmp_path, monkeypatch):
+    """Spreadsheets, JSON, GB18030 and a sources.yaml: the benchmark's one-record change."""
+    from pipeline.bench import change_one_record
+
+    shutil.copytree(demo_exports, tmp_path / "exports")
+    _same_as_uncached(tmp_path, as_of=date(2026, 11, 20))
+    change_one_record(tmp_path / "exports")
+    reads = _count_reads(monkeypatch)
+    _pull(tmp_path, "content", as_of=date(2026, 11, 20))
+    assert reads == ["penalties.csv"]
+    plain = _pull(tmp_path, "plain-after", as_of=date(2026, 11, 20), cached=False)
+    assert _pull(tmp_path, "content", as_of=date(2026, 11, 20)) == plain
