@@ -157,7 +157,8 @@ def build_once(workdir: Path, cache: bool = False) -> dict:
     with Clock() as c:
         report = pull(str(p["exports"] / "sources.yaml"), as_of=date.fromisoformat(DEMO_AS_OF),
                       content_dir=str(p["content"]), codes_path=str(p["codes"]), progress=False,
-                      scrub_cache=str(p["cache"] / "scrub.json") if cache else None)
+                      scrub_cache=str(p["cache"] / "scrub.json") if cache else None,
+                      pull_cache=str(p["cache"] / "pull") if cache else None)
     stages["pull"] = {**c.figures(), "by_step_wall_s": _rounded(report.timings),
                       "by_step_cpu_s": _rounded(report.cpu_timings)}
     with Clock() as c:

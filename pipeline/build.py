@@ -32,17 +32,19 @@ class BuildResult:
 def build(source: str, *, as_of: dt.date, output_dir: str = "output", content_dir: str = "content",
           settings_file: str = "pelicanconf.py", codes_path: str | None = "private/codes.csv",
           strict: bool = False, progress: bool = False) -> BuildResult:
-    from pipeline import scrub_cache
+    from pipeline import pull_cache, scrub_cache
     from pipeline.pull import pull
     from pipeline.render import render_site
 
-    # the scrub results of the last build live next to the query codes (private/), like the
-    # lookup's key cache, so a rebuild only scrubs texts that changed
+    # the scrub results and the pull's step results of the last build live next to the query
+    # codes (private/), like the lookup's key cache, so a rebuild only redoes what changed
     cache = scrub_cache.default_path(codes_path)
     scrub_cache.check_location(cache, content_dir, output_dir)
+    steps_cache = pull_cache.default_path(codes_path)
+    pull_cache.check_location(steps_cache, content_dir, output_dir)
     started = time.perf_counter()
     report = pull(source, as_of=as_of, content_dir=content_dir, codes_path=codes_path,
-                  strict=strict, progress=progress, scrub_cache=cache)
+                  strict=strict, progress=progress, scrub_cache=cache, pull_cache=steps_cache)
     pulled = time.perf_counter()
     if not report.ok:  # --strict with quarantined rows: the pull exported nothing, keep output/
         return BuildResult(report, content_dir, output_dir, pulled - started, 0.0)

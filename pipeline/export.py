@@ -125,6 +125,23 @@ def write_if_changed(path: str, text: str, exists: bool = True) -> bool:
     return True
 
 
+class Dumped(str):
+    """YAML text dump() already made (write_folder writes it as it is)."""
+
+
+def _dumped_list(texts: list[str]) -> Dumped:
+    """dump(items) from dump(item) of each non-empty dict item: _emit writes an item at indent 2
+    (every line two spaces further in, one line per key or list entry: scalars never span lines)
+    and puts "- " in place of its first line's indent."""
+    out = []
+    for text in texts:
+        first, newline, rest = text.partition("\n")
+        out.append("- " + first + newline)
+        if rest:  # every line ends with "\n" (never another line break: those are escaped)
+            out.append("  " + rest[:-1].replace("\n", "\n  ") + "\n")
+    return Dumped("".join(out))
+
+
 def write_folder(content_dir: str, folder: str, files: dict[str, object]) -> dict[str, int]:
     """Write `<name>.yaml` for each entry of files; delete the folder's other *.yaml files."""
     root = os.path.join(content_dir, folder)
@@ -133,7 +150,9 @@ def write_folder(content_dir: str, folder: str, files: dict[str, object]) -> dic
     written = removed = 0
     for name in sorted(files):
         file_name = name + ".yaml"
-        written += write_if_changed(os.path.join(root, file_name), dump(files[name]), file_name in present)
+        data = files[name]
+        text = data if isinstance(data, Dumped) else dump(data)
+        written += write_if_changed(os.path.join(root, file_name), text, file_name in present)
     for name in sorted(present):
         if name.endswith(".yaml") and name[:-5] not in files:
             os.remove(os.path.join(root, name))
@@ -155,17 +174,28 @@ def _fact_key(item: dict) -> str:
     return dump(item)  # full content: a stable order that does not depend on input row order
 
 
+def _sorted_facts(items: list) -> object:
+    """The items in _fact_key order; as text when they are all non-empty dicts (their dumps are
+    both the sort key and the file's lines, so each is emitted once)."""
+    if items and all(isinstance(item, dict) and item for item in items):
+        return _dumped_list(sorted(dump(item) for item in items))
+    return sorted(items, key=_fact_key)
+
+
+def folder_files(folder: str, out) -> dict[str, object]:
+    """File name (without .yaml) -> data for one content folder of `out` (records.Output)."""
+    if folder == "facts":
+        return {name: _sorted_facts(items) for name, items in out.facts.items()}
+    if folder == "supervision":
+        return {str(item["year"]): item for item in out.supervision}
+    return _by_id(folder, out.records.get(folder, []))
+
+
 def export(content_dir: str, out, site: dict) -> dict[str, dict]:
     """Write every folder and site.yaml; returns per-folder {files, changed, removed}."""
     os.makedirs(content_dir, exist_ok=True)
     stats = {}
     for folder in FOLDERS:
-        if folder == "facts":
-            files = {name: sorted(items, key=_fact_key) for name, items in out.facts.items()}
-        elif folder == "supervision":
-            files = {str(item["year"]): item for item in out.supervision}
-        else:
-            files = _by_id(folder, out.records.get(folder, []))
-        stats[folder] = write_folder(content_dir, folder, files)
+        stats[folder] = write_folder(content_dir, folder, folder_files(folder, out))
     write_if_changed(os.path.join(content_dir, "site.yaml"), dump(site))
     return stats

@@ -43,6 +43,7 @@ CODE_INPUTS = ("theme", "plugins", "pipeline", "pelicanconf.py", "publishconf.py
 # Derived lookup keys kept between builds (domain §9): private, like the codes they come from.
 KEY_CACHE = "lookup-key-cache.json"
 SCRUB_CACHE = "scrub-cache.json"  # the last pull's free-text scrub results (pipeline.scrub_cache)
+PULL_CACHE = "pull-cache"  # the last pull's results per export file, table and family (pipeline.pull_cache)
 LEAK_CACHE = "leakgate-%s.json"  # the last publish's leak-gate verdicts per file digest, per tree
 EXIT_FAILED, EXIT_BUSY = 1, 75  # 75 = EX_TEMPFAIL: cron/systemd may simply retry later
 
@@ -266,7 +267,8 @@ def _run(source, store: ReleaseStore, work: str, state: dict, *, as_of, keep, ma
         pulled = steps.pull(local, as_of=as_of, content_dir=content,
                             report_path=os.path.join(work, "pull-report.json"),
                             codes_path=codes, progress=progress,
-                            scrub_cache=_private(store, SCRUB_CACHE))
+                            scrub_cache=_private(store, SCRUB_CACHE),
+                            pull_cache=_private(store, PULL_CACHE))
     if hasattr(pulled, "summary"):
         log(pulled.summary())
     report = _report_dict(pulled)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import hashlib
 import logging
 import os
 import sys
@@ -16,15 +15,13 @@ import time
 from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
-from tqdm import tqdm
 
 from pipeline import __version__
 from pipeline.errors import PipelineError
-from pipeline.readers import read_file
+from pipeline.gc_tuning import no_full_collections
+from pipeline.pull_steps import _header_and_columns  # noqa: F401 (kept importable here)
 from pipeline.report import Report
-from pipeline.sources import map_columns, resolve
-from pipeline.tables import TABLES
-from pipeline.validate import TableState, check_references, dedupe, rows_to_records
+from pipeline.sources import resolve
 
 log = logging.getLogger("gongshi.pull")
 
@@ -69,6 +66,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scrub-cache", default=None,
                         help="private file reusing the last pull's free-text scrub results (e.g. "
                              "private/scrub-cache.json; never under content/ or output/)")
+    parser.add_argument("--pull-cache", default=None,
+                        help="private folder reusing the last pull's results for unchanged exports "
+                             "(e.g. private/pull-cache; never under content/ or output/)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars or log lines")
 
 
@@ -82,133 +82,6 @@ def _timed(report: Report, stage: str):
     yield
     report.timings[stage] = report.timings.get(stage, 0.0) + time.perf_counter() - started
     report.cpu_timings[stage] = report.cpu_timings.get(stage, 0.0) + _cpu_seconds() - cpu
-
-
-def _sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _header_and_columns(src, raw):
-    """Map the header; when the first row is a title (some platforms put 《…公示表》 above the
-    header), take the first of the next few rows that has every required column."""
-    try:
-        return raw, map_columns(src, raw.header)
-    except PipelineError as first_error:
-        for index in range(1, min(6, len(raw.records))):
-            candidate = raw.with_header_at(index)
-            try:
-                cmap = map_columns(src, candidate.header)
-            except PipelineError:
-                continue
-            log.warning("%s：表头在第%d行，上面的行已跳过", os.path.basename(src.path), raw.records[index][0])
-            return candidate, cmap
-        raise first_error
-
-
-def _read_all(spec, states, report: Report, as_of: dt.date, progress: bool) -> list[dict]:
-    from pipeline.sanitize import is_minor
-
-    inputs = []
-    for src in tqdm(spec.sources, desc="读取导出文件", unit="个", disable=not progress):
-        raw, cmap = _header_and_columns(src, read_file(src.path, encoding=src.encoding, sheet=src.sheet))
-        base = os.path.basename(src.path)
-        if cmap.unknown:
-            report.unknown_columns[base] = cmap.unknown
-            log.warning("%s：%d 个列未识别，未使用（%s）", base, len(cmap.unknown), "、".join(cmap.unknown))
-        for name in cmap.unmatched:
-            report.warnings.append(f"{base}：来源配置 columns 中的列“{name}”在文件表头中不存在")
-        before = len(states[src.table].quarantined)
-        rows_to_records(states[src.table], raw, cmap, as_of=as_of, is_minor=is_minor)
-        bad = len(states[src.table].quarantined) - before
-        rows = len(raw.rows) + len(raw.broken)
-        log.info("读取 %s（表 %s，%s）：%d 行%s", base, src.table, raw.encoding or "电子表格", rows,
-                 f"，其中 {bad} 行有问题已隔离" if bad else "")
-        inputs.append({"table": src.table, "file": base, "sha256": _sha256(src.path),
-                       "rows": rows, "encoding": raw.encoding})
-    return sorted(inputs, key=lambda i: (i["table"], i["file"]))
-
-
-def _load_procedures() -> list[dict]:
-    import yaml
-    path = os.path.join(os.path.dirname(__file__), "reference", "procedures.yaml")
-    if not os.path.exists(path):
-        return []
-    with open(path, encoding="utf-8") as fh:
-        return (yaml.safe_load(fh) or {}).get("procedures") or []
-
-
-def _procedure_records(procedures: list[dict], cite) -> list[dict]:
-    """content/procedures: contract keys first, then the reference file's computable extras."""
-    def item(entry: dict) -> dict:
-        raws = entry.get("citations") or []
-        out = {"name": entry.get("name"), "description": entry.get("description"),
-               "time_limit": entry.get("time_limit"),
-               "citations": [c for raw in raws for c in cite(raw)]}
-        out.update({k: entry[k] for k in ("stage", "optional", "days", "working_days") if k in entry})
-        return out
-
-    return [{"id": p["id"], "name": p["name"], "summary": p.get("summary"),
-             "categories": list(p.get("categories") or []),
-             "steps": [item(s) for s in p.get("steps") or []],
-             "rights": [item(s) for s in p.get("rights") or []],
-             "remedies": [item(s) for s in p.get("remedies") or []]} for p in procedures]
-
-
-def _library(report: Report):
-    from pipeline.laws import load_library
-    try:
-        return load_library()
-    except Exception as exc:  # laws are input data; without them citations stay unresolved text
-        report.warnings.append(f"法律文本无法读取，引用不作链接：{exc}")
-        return None
-
-
-def _build(states, report: Report, as_of: dt.date, progress: bool, scrub_cache: str | None = None):
-    from pipeline import records as rec
-    from pipeline.rules import load_rules
-
-    rules = load_rules()
-    cite = rec.Citer(_library(report))
-    out = rec.Output()
-    events_by_case = rec.link_cases(states["cases"], states["case_events"])
-    codes_input: list = []
-    penalty_ids: dict = {}
-    procedures = _load_procedures()
-
-    def penalties():
-        penalty_ids.update(rec.build_penalties(states["penalties"], states["cases"], events_by_case, out,
-                                               as_of=as_of, rules=rules, cite=cite))
-
-    steps = [
-        ("执法主体", lambda: rec.build_agencies(states["agencies"], out)),
-        ("执法人员", lambda: rec.build_officers(states["officers"], out, as_of)),
-        ("执法事项", lambda: rec.build_matters(states["matters"], out, cite, procedures)),
-        ("办理程序", lambda: [out.add("procedures", p) for p in _procedure_records(procedures, cite)]),
-        ("重大执法决定目录", lambda: rec.build_major_decisions(states["major_decisions"], out, cite)),
-        ("行政处罚", penalties),
-        ("行政许可", lambda: rec.build_permits(states["permits"], out, as_of=as_of, rules=rules)),
-        ("失信名单", lambda: rec.build_blacklist(states["blacklist"], out, as_of=as_of, rules=rules, cite=cite)),
-        ("执法案件", lambda: codes_input.extend(rec.build_cases(states["cases"], states["case_events"],
-                                                            events_by_case, penalty_ids, out))),
-        ("执法监督", lambda: rec.build_supervision(states["supervision"], out)),
-    ]
-    for label, step in tqdm(steps, desc="公开规则", unit="表", disable=not progress):
-        with _timed(report, "rules:" + label):
-            step()
-    with _timed(report, "scrub"):
-        cache = None
-        if scrub_cache:
-            from pipeline.scrub_cache import ScrubCache
-            cache = ScrubCache(scrub_cache)
-        count = rec.resolve_scrubs(out, progress=progress, cache=cache)
-        if cache is not None:
-            cache.save()
-    log.info("自由文本脱敏：%d 段不同文本%s", count, f"，{cache.hits} 段取自缓存" if cache is not None else "")
-    return out, codes_input
 
 
 def _query_codes(codes_input, codes_path: str | None, content_dir: str, demo: bool,
@@ -247,39 +120,54 @@ def _site(as_of: dt.date, demo: bool, inputs: list[dict], report: Report) -> dic
 
 def pull(source: str, *, as_of: dt.date, content_dir: str = "content", report_path: str | None = None,
          codes_path: str | None = "private/codes.csv", strict: bool = False,
-         progress: bool = True, scrub_cache: str | None = None) -> Report:
+         progress: bool = True, scrub_cache: str | None = None, pull_cache: str | None = None) -> Report:
     """Run every stage; raises PipelineError for unreadable files / missing required columns.
-    `scrub_cache`: a private file (pipeline.scrub_cache) so unchanged texts are not scrubbed again."""
+    `scrub_cache`: a private file (pipeline.scrub_cache) so unchanged texts are not scrubbed again.
+    `pull_cache`: a private folder (pipeline.pull_cache) so unchanged exports are not read,
+    validated, built or written again."""
+    from pipeline import pull_cache as cache_module
     from pipeline.scrub_cache import check_location
     check_location(scrub_cache, content_dir)
+    cache_module.check_location(pull_cache, content_dir)
     report = Report(as_of=as_of.isoformat(), source=source, strict=strict, content_dir=content_dir)
     started = time.perf_counter()
+    # the pull keeps every record until it ends: full collections would walk them again and again
+    cache = cache_module.PullCache(pull_cache)
+    try:
+        with no_full_collections():
+            return _pull(source, report, started, as_of=as_of, content_dir=content_dir,
+                         report_path=report_path, codes_path=codes_path, strict=strict, progress=progress,
+                         scrub_cache=scrub_cache, cache=cache)
+    finally:
+        cache.close()
+
+
+def _pull(source: str, report: Report, started: float, *, as_of, content_dir, report_path, codes_path,
+          strict, progress, scrub_cache, cache) -> Report:
+    from pipeline import pull_steps as steps
+
     spec = resolve(source)
     report.ignored_files = [os.path.basename(p) for p in spec.ignored]
-    states = {name: TableState(name) for name in TABLES}
     with _timed(report, "read"):
-        inputs = _read_all(spec, states, report, as_of, progress)
+        inputs, reads = steps.read_sources(spec, report, as_of, progress, cache)
     with _timed(report, "validate"):
-        for state in states.values():
-            dedupe(state)
-        report.warnings.extend(check_references(states))
-        report.warnings.extend(f"{s.name}：{s.reclassified} 行的当事人代码是身份证号码，已按自然人处理（不公开姓名）"
-                               for s in states.values() if s.reclassified)
-    if strict and any(s.quarantined for s in states.values()):
-        for state in states.values():
-            state.withheld["not_exported_strict"] += len(state.records)
+        tables = steps.validate_tables(reads, report, cache)
+    if strict and any(t.meta["quarantined"] for t in tables.values()):
+        for table in tables.values():
+            state = steps.final_state(table, [])
+            state.withheld["not_exported_strict"] += table.meta["count"]
             if state.provided:
                 report.add_table(state)
         return _finish(report, report_path, started)
-    out, codes_input = _build(states, report, as_of, progress, scrub_cache)
-    for state in states.values():
-        if state.provided:
-            report.add_table(state)
+    built, codes_input, counts = steps.build_families(
+        tables, report, as_of, progress, cache, scrub_cache, lambda stage: _timed(report, stage))
+    for name, table in tables.items():
+        if table.provided:
+            report.add_table(steps.final_state(table, counts[name]))
     report.check_arithmetic()
     codes = _query_codes(codes_input, codes_path, content_dir, spec.demo, report)
     with _timed(report, "export"):
-        from pipeline.export import export
-        stats = export(content_dir, out, _site(as_of, spec.demo, inputs, report))
+        stats = steps.export_folders(content_dir, built, _site(as_of, spec.demo, inputs, report), cache)
         _write_codes(codes, codes_path)
     report.exported = True
     for folder, s in stats.items():
@@ -328,7 +216,8 @@ def run(args: argparse.Namespace) -> int:
         report = pull(args.source, as_of=args.as_of or today_shanghai(), content_dir=args.content,
                       report_path=args.report, codes_path=args.codes, strict=args.strict,
                       progress=not quiet and sys.stderr.isatty(),
-                      scrub_cache=getattr(args, "scrub_cache", None))
+                      scrub_cache=getattr(args, "scrub_cache", None),
+                      pull_cache=getattr(args, "pull_cache", None))
     except PipelineError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2

@@ -103,9 +103,10 @@ def _pending_slots(out: Output):
 
 
 def resolve_scrubs(out: Output, workers: int | None = None, progress: bool = False,
-                   cache=None) -> int:
+                   cache=None, keys: dict | None = None) -> int:
     """Scrub all pending free text; returns how many distinct texts there were. `cache`: a
-    pipeline.scrub_cache.ScrubCache; texts scrubbed by an earlier pull are taken from it."""
+    pipeline.scrub_cache.ScrubCache; texts scrubbed by an earlier pull are taken from it.
+    `keys`: scrub_cache.pair_key of (text, keep) pairs the caller already computed."""
     import os
 
     from tqdm import tqdm
@@ -113,10 +114,10 @@ def resolve_scrubs(out: Output, workers: int | None = None, progress: bool = Fal
     slots = list(_pending_slots(out))
     pairs = sorted({(p.text, p.keep) for _, _, p in slots})
     done: dict = {}
-    keys: dict = {}
+    known, keys = keys or {}, {}
     if cache is not None:
         from pipeline.scrub_cache import pair_key
-        keys = {pair: pair_key(*pair) for pair in pairs}
+        keys = {pair: known.get(pair) or pair_key(*pair) for pair in pairs}
         for pair in pairs:
             found = cache.get(keys[pair])
             if found is not None:
@@ -299,6 +300,18 @@ def _case_for_decisions(cases: TableState) -> dict[str, list[dict]]:
     return index
 
 
+def decision_links(cases: TableState, events_by_case) -> dict[str, list[dict]]:
+    """Normalised decision number -> what a penalty takes from the case(s) naming it: the case's
+    agency, procedure, number, major flag and whether legal review came before the decision.
+    Small, so the pull cache keeps it and a penalty-only change needs no case events."""
+    return {number: [{"agency_id": c.get("agency_id"), "procedure": c["procedure"], "case_no": c["case_no"],
+                      "major": c["major"],
+                      "review": legal_review_before_decision(
+                          events_by_case.get(normalise_identifier(c["case_no"]), []))}
+                     for c in found]
+            for number, found in _case_for_decisions(cases).items()}
+
+
 def _linked_case(index, decision_no: str, agency_id: str | None) -> dict | None:
     found = index.get(normalise_identifier(decision_no), [])
     same = [c for c in found if c.get("agency_id") == agency_id] or found
@@ -344,12 +357,13 @@ def _decision_outcome(state: TableState, out: Output, kind: str, r: dict, pid: s
     return pub.published
 
 
-def build_penalties(state: TableState, cases: TableState, events_by_case, out: Output, *, as_of: date,
-                    rules, cite: Citer) -> dict[str, str]:
-    """Returns normalised decision number -> penalty id for the published penalties (case links)."""
+def build_penalties(state: TableState, cases: TableState | None, events_by_case, out: Output, *, as_of: date,
+                    rules, cite: Citer, links: dict | None = None) -> dict[str, str]:
+    """Returns normalised decision number -> penalty id for the published penalties (case links).
+    `links`: decision_links(cases, events_by_case) when already known (then cases are not read)."""
     from pipeline.rules import penalty_status
 
-    case_index = _case_for_decisions(cases)
+    case_index = links if links is not None else decision_links(cases, events_by_case)
     published_ids: dict[str, str] = {}
     for r in state.records:
         case = _linked_case(case_index, r["decision_no"], r["agency_id"])
@@ -363,7 +377,6 @@ def build_penalties(state: TableState, cases: TableState, events_by_case, out: O
         if not _decision_outcome(state, out, "penalty", r, pid, pub):
             continue
         party = Party(r["party_name"], r["party_kind"], r["legal_rep"])
-        events = events_by_case.get(normalise_identifier(case["case_no"]), []) if case else []
         published_ids[normalise_identifier(r["decision_no"]) + "\x1f" + (r["agency_id"] or "")] = pid
         out.add("penalties", {
             "id": pid, "decision_no": r["decision_no"], "party_name": party.name,
@@ -381,7 +394,7 @@ def build_penalties(state: TableState, cases: TableState, events_by_case, out: O
             "note": party.scrub(r["note"]), "severity": r["severity"], "procedure": procedure,
             "case_id": ids.case_id(case["case_no"]) if case else None,
             "major": case["major"] if case else None,
-            "legal_review_before_decision": legal_review_before_decision(events) if case else None,
+            "legal_review_before_decision": case["review"] if case else None,
             "status": r["status"]})
     return published_ids
 

@@ -76,6 +76,15 @@ class ScrubCache:
             return found
         return None
 
+    def keep(self, keys) -> None:
+        """Keep these entries of the last pull although nothing asked for them: the pull cache
+        reused the records of a step whose texts they are, and will need them when its inputs
+        change (they are that step's texts, so the file still only holds current texts)."""
+        for key in keys:
+            found = self.old.get(key)
+            if isinstance(found, str):
+                self.new[key] = found
+
     def put(self, key: str, scrubbed: str | None) -> None:
         if isinstance(scrubbed, str):
             self.new[key] = scrubbed

@@ -155,44 +155,69 @@ def _filter(state: TableState, check) -> None:
     state.records = kept
 
 
-def check_references(states: dict[str, TableState]) -> list[str]:
-    """Resolve links between tables in place (adds `agency_id`, `matter_id`, `case_key` …);
-    quarantine rows whose link is broken. Returns warnings for links that are optional."""
+# Which validated tables each table's references are resolved against (the pull cache keys a
+# table's validation by these, so they must be complete): agencies by name or credit code,
+# matters by code, case events by case number.
+REFERENCES = {"officers": ("agencies",), "matters": ("agencies",), "major_decisions": ("agencies", "matters"),
+              "cases": ("agencies", "matters"), "case_events": ("cases",), "penalties": ("agencies",),
+              "permits": ("agencies",)}
+_AGENCY_FIELDS = {"officers": ("agency", "所属主体"), "matters": ("agency", "实施主体"),
+                  "major_decisions": ("agency", "实施主体"), "cases": ("agency", "实施主体"),
+                  "penalties": ("agency_credit_code", "处罚机关统一社会信用代码"),
+                  "permits": ("agency_credit_code", "许可机关统一社会信用代码")}
+
+
+def resolve_references(state: TableState, refs: dict[str, TableState]) -> int:
+    """Resolve one table's links in place (adds `agency_id`, `matter_id`), quarantining rows whose
+    required link is broken; `refs` holds the validated tables of REFERENCES[state.name]. Returns
+    how many records name a matter code that does not exist (a warning, not a quarantine)."""
     from pipeline.ids import agency_id, matter_id
 
-    warnings: list[str] = []
-    agencies = AgencyIndex(states["agencies"].records)
-    check_agencies = states["agencies"].provided
-    if not check_agencies:
-        warnings.append("未提供执法主体表（agencies），各表的实施主体/处罚机关未核对，也不链接到主体页面")
+    name = state.name
+    if name in _AGENCY_FIELDS:
+        field_key, field_name = _AGENCY_FIELDS[name]
+        agencies = AgencyIndex(refs["agencies"].records)
+        check_agencies = refs["agencies"].provided
 
-    def by_agency(field_key: str, field_name: str):
         def check(record):
             found = agencies.find(record.get(field_key))
             if found is None and check_agencies:
                 return Problem(field_name, f"找不到执法主体“{record.get(field_key)}”（执法主体表中没有此名称或信用代码）")
             record["agency_id"] = agency_id(found["credit_code"]) if found else None
             return None
-        return check
-
-    for name, key, label in (("officers", "agency", "所属主体"), ("matters", "agency", "实施主体"),
-                             ("major_decisions", "agency", "实施主体"), ("cases", "agency", "实施主体")):
-        _filter(states[name], by_agency(key, label))
-    _filter(states["penalties"], by_agency("agency_credit_code", "处罚机关统一社会信用代码"))
-    _filter(states["permits"], by_agency("agency_credit_code", "许可机关统一社会信用代码"))
-
-    matter_codes = {normalise_identifier(m["code"]): matter_id(m["code"]) for m in states["matters"].records}
-    missing = Counter()
-    for name in ("major_decisions", "cases"):
-        for record in states[name].records:
+        _filter(state, check)
+    missing = 0
+    if name in ("major_decisions", "cases"):
+        matter_codes = {normalise_identifier(m["code"]): matter_id(m["code"]) for m in refs["matters"].records}
+        for record in state.records:
             code = record.get("matter_code")
             record["matter_id"] = matter_codes.get(normalise_identifier(code)) if code else None
             if code and record["matter_id"] is None:
-                missing[name] += 1
-    for name, count in sorted(missing.items()):
-        warnings.append(f"{name}: {count} 条记录的事项编码在执法事项表中不存在，已不作链接")
+                missing += 1
+    if name == "case_events":
+        case_nos = {normalise_identifier(c["case_no"]) for c in refs["cases"].records}
+        _filter(state, lambda e: None if normalise_identifier(e["case_no"]) in case_nos
+                else Problem("案件编号", f"案件“{e['case_no']}”不在执法案件表中（或该案件已被隔离）"))
+    return missing
 
-    case_nos = {normalise_identifier(c["case_no"]) for c in states["cases"].records}
-    _filter(states["case_events"], lambda e: None if normalise_identifier(e["case_no"]) in case_nos
-            else Problem("案件编号", f"案件“{e['case_no']}”不在执法案件表中（或该案件已被隔离）"))
+
+def reference_warnings(agencies_provided: bool, missing: dict[str, int]) -> list[str]:
+    """The warnings of the reference checks, in the report's order."""
+    warnings: list[str] = []
+    if not agencies_provided:
+        warnings.append("未提供执法主体表（agencies），各表的实施主体/处罚机关未核对，也不链接到主体页面")
+    for name, count in sorted(missing.items()):
+        if count:
+            warnings.append(f"{name}: {count} 条记录的事项编码在执法事项表中不存在，已不作链接")
     return warnings
+
+
+def check_references(states: dict[str, TableState]) -> list[str]:
+    """Resolve links between tables in place (adds `agency_id`, `matter_id` …); quarantine rows
+    whose link is broken. Returns warnings for links that are optional. Tables are resolved in
+    TABLES order, which puts every table after the ones it references."""
+    missing = {}
+    for name in TABLES:
+        if name in REFERENCES:
+            missing[name] = resolve_references(states[name], {r: states[r] for r in REFERENCES[name]})
+    return reference_warnings(states["agencies"].provided, missing)

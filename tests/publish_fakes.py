@@ -56,7 +56,7 @@ class FakeReport:
 
 
 def fake_pull(source, *, as_of, content_dir="content", report_path=None, codes_path=None,
-              strict=False, progress=True, scrub_cache=None):
+              strict=False, progress=True, scrub_cache=None, pull_cache=None):
     _event("pull")
     with open(os.path.join(source, "records.yaml"), encoding="utf-8") as fh:
         spec = yaml.safe_load(fh)

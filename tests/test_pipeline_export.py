@@ -33,3 +33,21 @@ def test_write_folder_writes_changed_files_and_removes_stale(tmp_path):
     stats = write_folder(str(tmp_path), "penalties", {"cf-a": {"id": "cf-a"}, "cf-c": {"id": "cf-c"}})
     assert stats == {"files": 2, "changed": 1, "removed": 1}
     assert sorted(p.name for p in (tmp_path / "penalties").iterdir()) == ["cf-a.yaml", "cf-c.yaml", "notes.txt"]
+
+
+def test_facts_are_written_as_dump_of_the_sorted_items():
+    """export's shortcut for the facts files (each item emitted once) gives dump()'s bytes."""
+    import random
+
+    from pipeline.export import _fact_key, folder_files
+    from pipeline.records import Output
+
+    rng = random.Random(7)
+    values = [None, True, False, 0, 12, "", "罚款", "a\nb", "2024-03-05", [], {}, ["警告", "罚款"],
+              [{"x": 1}, {"y": [1, "二"]}], {"k": {"n": None}}]
+    items = [{key: rng.choice(values) for key in ("id", "kinds", "fine_yuan", "status")}
+             for _ in range(300)] + [{"id": "same"}, {"id": "same"}]
+    out = Output(facts={"penalties-2024": items})
+    text = folder_files("facts", out)["penalties-2024"]
+    assert text == dump(sorted(items, key=_fact_key))
+    assert yaml.safe_load(text) == sorted(items, key=_fact_key)
