@@ -206,3 +206,61 @@ def test_a_page_edited_in_the_output_since_is_rendered_again(site):
     assert not (site.cache / render_cache.PREVIOUS).exists(), "the previous output was not deleted"
     assert (again / urls.path_for("penalty", changed)).read_bytes() == text
     _assert_same_tree(again, site.render("clean", cached=False))
+
+
+def test_a_page_rewritten_with_its_old_size_and_mtime_is_rendered_again(site):
+    """The output is kept in place between builds: a page rewritten with the same size and its
+    mtime set back still has a new ctime, so it is not taken for last build's page."""
+    site.pull("2024-06-01")
+    out = site.render("inc", cached=True)
+    changed = next(iter(sorted((site.content / "penalties").glob("*.yaml")))).stem
+    page = out / urls.path_for("penalty", changed)
+    text, st = page.read_bytes(), page.stat()
+    page.write_bytes(text.replace(b"<", b"[", 1))
+    os.utime(page, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert page.stat().st_mtime_ns == st.st_mtime_ns and page.stat().st_size == st.st_size
+    again = site.render("inc", cached=True)
+    assert (again / urls.path_for("penalty", changed)).read_bytes() == text
+    _assert_same_tree(again, site.render("clean", cached=False))
+
+
+def test_stray_files_go_and_hard_links_elsewhere_are_not_written_through(site):
+    """Files in the output the last build did not leave there are deleted, like Pelican's clean
+    would; a page rendered again is a new file, so a hard link to the old one (a backup made
+    with cp -l) keeps the old bytes."""
+    site.pull("2024-06-01")
+    out = site.render("inc", cached=True)
+    (out / "stray.html").write_text("<p>x</p>", encoding="utf-8")
+    (out / "penalties" / "stray-folder").mkdir()
+    (out / "penalties" / "stray-folder" / "index.html").write_text("x", encoding="utf-8")
+    changed = _edit_one_penalty(site.content)
+    page = out / urls.path_for("penalty", changed)
+    backup = site.tmp / "backup.html"
+    os.link(page, backup)
+    before = backup.read_bytes()
+    again = site.render("inc", cached=True)
+    assert backup.read_bytes() == before
+    assert "（更正）" in (again / urls.path_for("penalty", changed)).read_text(encoding="utf-8")
+    assert not (again / "stray.html").exists()
+    assert not (again / "penalties" / "stray-folder").exists()
+    _assert_same_tree(again, site.render("clean", cached=False))
+
+
+def test_a_build_that_stopped_half_way_leaves_nothing_stale(site, monkeypatch):
+    """A build that fails after the cache put last build's output back (some pages rewritten,
+    none of the manifest updated) is followed by one equal to a clean build."""
+    site.pull("2024-06-01")
+    site.render("inc", cached=True)
+    _edit_one_penalty(site.content)
+    generator = sys.modules["gongshi.generators.sitemap"].SitemapGenerator
+
+    def fail(self, writer):
+        raise RuntimeError("stop")
+
+    monkeypatch.setattr(generator, "generate_output", fail)
+    with pytest.raises(Exception):
+        site.render("inc", cached=True)
+    monkeypatch.undo()
+    monkeypatch.setenv("GONGSHI_CODE_SECRET", "bench-test-secret-0123456789")
+    again = site.render("inc", cached=True)
+    _assert_same_tree(again, site.render("clean", cached=False))
