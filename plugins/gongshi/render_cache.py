@@ -392,6 +392,21 @@ class PageCache:
         else:
             self.files_written += 1
 
+    def hand_over(self, prefix: str) -> dict[str, list]:
+        """In a forked child that wrote files under `prefix` through this (copied) cache: their
+        manifest entries, for the parent's adopt()."""
+        return {path: entry for path, entry in self.new.items() if path.startswith(prefix)}
+
+    def adopt(self, entries: dict[str, list]) -> None:
+        """Take over files a forked child wrote or kept through its copy of this cache."""
+        for path, entry in entries.items():
+            self.kept.discard(path)
+            self.new[path] = entry
+            if self.old.get(path) == entry:
+                self.files_reused += 1
+            else:
+                self.files_written += 1
+
     def stats(self) -> dict[str, int]:
         return {"reused": self.reused, "rendered": self.rendered, "uncacheable": self.uncacheable,
                 "files_reused": self.files_reused, "files_written": self.files_written}
