@@ -264,3 +264,26 @@ def test_a_build_that_stopped_half_way_leaves_nothing_stale(site, monkeypatch):
     monkeypatch.setenv("GONGSHI_CODE_SECRET", "bench-test-secret-0123456789")
     again = site.render("inc", cached=True)
     _assert_same_tree(again, site.render("clean", cached=False))
+
+
+def test_a_changed_case_is_picked_up_by_the_lookup(site):
+    """The lookup keeps each case's entry and the shard layout between builds (render cache):
+    a changed case name must reach the encrypted shards exactly as in a clean build."""
+    site.pull("2024-06-01")
+    first = site.render("inc", cached=True)
+    shards = first / "lookup" / "shards"
+    before = _tree(shards)
+    assert before, "the fixture should have cases with query codes"
+    site.render("inc", cached=True)  # unchanged: the same shard files, kept in place
+    assert _tree(shards) == before
+    changed = 0
+    for path in sorted((site.content / "cases").glob("*.yaml")):
+        record = yaml.safe_load(path.read_text(encoding="utf-8"))
+        record["name"] = (record.get("name") or "") + "（更正）"
+        path.write_text(yaml.safe_dump(record, allow_unicode=True, sort_keys=False),
+                        encoding="utf-8")
+        changed += 1
+    assert changed
+    again = site.render("inc", cached=True)
+    assert _tree(shards) != before
+    _assert_same_tree(again, site.render("clean", cached=False))
