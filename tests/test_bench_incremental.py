@@ -287,3 +287,22 @@ def test_a_changed_case_is_picked_up_by_the_lookup(site):
     again = site.render("inc", cached=True)
     assert _tree(shards) != before
     _assert_same_tree(again, site.render("clean", cached=False))
+
+
+def test_a_changed_indexed_text_rebuilds_the_search_index(site):
+    """A penalty's facts are stored-only search text: the index shards are kept. Its party name
+    is indexed (the title): the index is made again, as in a clean build."""
+    site.pull("2024-06-01")
+    first = site.render("inc", cached=True)
+    shards = first / "search" / "i"
+    before = _tree(shards)
+    _edit_one_penalty(site.content)
+    site.render("inc", cached=True)
+    assert _tree(shards) == before
+    path = sorted((site.content / "penalties").glob("*.yaml"))[0]
+    record = yaml.safe_load(path.read_text(encoding="utf-8"))
+    record["party_name"] = (record.get("party_name") or "") + "更名"
+    path.write_text(yaml.safe_dump(record, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    again = site.render("inc", cached=True)
+    assert _tree(shards) != before
+    _assert_same_tree(again, site.render("clean", cached=False))
