@@ -306,3 +306,13 @@ def test_a_changed_indexed_text_rebuilds_the_search_index(site):
     again = site.render("inc", cached=True)
     assert _tree(shards) != before
     _assert_same_tree(again, site.render("clean", cached=False))
+
+
+def test_a_render_cache_inside_the_output_or_content_is_refused(site):
+    """The cache holds parsed content and the lookup's plain entries: never in a published tree."""
+    site.pull("2024-06-01")
+    for inside in (site.tmp / "out" / "cache", site.content / "cache"):
+        with pytest.raises(Exception, match="私有目录"):
+            render_site(str(site.content), str(site.tmp / "out"), codes_path=str(site.codes),
+                        extra_settings={"GONGSHI_LAWS_DIR": site.laws,
+                                        render_cache.SETTING: str(inside)})

@@ -240,6 +240,9 @@ class PageCache:
         for cache in ACTIVE:  # one per build, shared by every family
             if cache.output_path == generator.output_path:
                 return cache
+        # the cache holds parsed content, lookup entries and search texts: never published
+        from pipeline.scrub_cache import check_location
+        check_location(folder, generator.output_path, getattr(generator, "path", None))
         cache = cls(folder, generator.env, generator.output_path)
         cache.keep_previous_output()
         ACTIVE.append(cache)
@@ -393,6 +396,8 @@ class PageCache:
     def adopt(self, entries: dict[str, list]) -> None:
         """Take over files a forked child wrote or kept through its copy of this cache."""
         for path, entry in entries.items():
+            if self.new.get(path) is entry:  # no fork here: the job ran in this process
+                continue
             self.kept.discard(path)
             self.new[path] = entry
             if self.old.get(path) == entry:
