@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.forking import die_with_parent, fork_safe
+from pipeline.gc_tuning import no_full_collections
 import pipeline.sanitize as sanitize
 from pipeline.sanitize import find_personal_data
 
@@ -285,6 +286,13 @@ def scan_tree(root: str, cache_path: str | None = None, workers: int | None = No
     private verdict cache (VerdictCache) so unchanged files are not read or scanned again.
     `workers`: processes to scan with (default: one per core, up to 4, when 500+ files need
     scanning)."""
+    # After a render in the same process (the bench, publish) the heap holds millions of objects:
+    # a full collection set off by the ~10^5 small containers made here would walk them all
+    with no_full_collections():
+        return _scan_tree(root, cache_path, workers)
+
+
+def _scan_tree(root: str, cache_path: str | None, workers: int | None) -> list[Leak]:
     cache = VerdictCache(cache_path) if cache_path else None
     # identities seen from here on may be racy (_RACY_NS); taken before the first stat
     trusted_before = time.time_ns() - _RACY_NS
