@@ -16,13 +16,16 @@ import bisect
 import gzip
 import hashlib
 import json
+import operator
 import os
 import re
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.forking import die_with_parent, fork_safe
+from pipeline.gc_tuning import no_full_collections
 import pipeline.sanitize as sanitize
 from pipeline.sanitize import find_personal_data
 
@@ -140,19 +143,37 @@ def _detector_version() -> str:
     return digest.hexdigest()
 
 
+# A file whose ctime (or mtime) is this close to the moment it was looked at may still change
+# within the same timestamp tick (coarse kernel clocks, 2 s on some filesystems): its identity is
+# not remembered, so the next scan reads it again (git's "racily clean" entries).
+_RACY_NS = 2_000_000_000
+
+
 class VerdictCache:
     """{sha256 of a file's bytes: [(line, kind, excerpt), ...]} kept between builds (a private
-    file, e.g. next to the render cache), so a rebuild only scans files whose bytes changed."""
+    file, e.g. next to the render cache), so a rebuild only scans files whose bytes changed; and
+    {relative path: "device:inode:size:mtime_ns:ctime_ns:sha256"} (one string: JSON reads and
+    writes 68k of them in a fraction of the time lists take) plus the name verdicts that are not
+    empty, so a file whose identity is unchanged since it was scanned is not even read (as git's
+    index trusts an unchanged stat): any write to a file moves its ctime, which no user call can
+    set back, and a replaced file has another inode."""
 
     def __init__(self, path: str | None):
         self.path, self.version, self.old, self.new = path, _detector_version(), {}, {}
+        self.old_files: dict[str, str] = {}
+        self.new_files: dict[str, str] = {}
+        self.old_names: dict[str, list] = {}
+        self.new_names: dict[str, list] = {}
         if path and os.path.exists(path):
             try:
                 with open(path, encoding="utf-8") as fh:
                     data = json.load(fh)
-                self.old = data["verdicts"] if data.get("version") == self.version else {}
+                if data.get("version") == self.version:
+                    self.old = data["verdicts"]
+                    self.old_files = data.get("files") or {}
+                    self.old_names = data.get("names") or {}
             except (OSError, ValueError, KeyError):
-                self.old = {}
+                self.old, self.old_files, self.old_names = {}, {}, {}
 
     def save(self) -> None:
         if self.path:
@@ -160,7 +181,11 @@ class VerdictCache:
             # owner-only, like every private file: the excerpts are masked, the paths are not
             fd = os.open(self.path + ".tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump({"version": self.version, "verdicts": self.new}, fh)
+                # dumps, not dump: json.dump streams through the pure-Python encoder (~10x slower)
+                fh.write(json.dumps({"version": self.version, "verdicts": self.new,
+                                     "files": self.new_files, "names": self.new_names},
+                                    ensure_ascii=False,
+                                    separators=(",", ":")))
             os.chmod(self.path + ".tmp", 0o600)  # O_CREAT's mode only applies to a new file
             os.replace(self.path + ".tmp", self.path)
 
@@ -188,15 +213,40 @@ def _scan_chunk(chunk: list) -> list:
     return [_scan_file(item) for item in chunk]
 
 
-def _files(root: str) -> list[tuple[str, str]]:
-    """(path, name relative to root with /) of every file under root, in report order."""
-    files = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames.sort()
-        folder = str(Path(dirpath))  # the path spelling Leak.path has always had
-        rel_dir = os.path.relpath(dirpath, root).replace(os.sep, "/")
-        for name in sorted(filenames):
-            files.append((os.path.join(folder, name), name if rel_dir == "." else f"{rel_dir}/{name}"))
+_NAME = operator.attrgetter("name")
+
+
+def _files(root: str) -> list[tuple[str, str, os.stat_result]]:
+    """(path, name relative to root with /, stat) of every regular file under root (symlinks
+    followed, as Path.is_file does; symlinked folders not entered, as os.walk), in report order:
+    a folder's files by name, then its subfolders by name."""
+    files: list = []
+
+    def walk(folder: str, rel_dir: str) -> None:
+        try:
+            with os.scandir(folder) as it:
+                entries = list(it)
+        except OSError:
+            return
+        entries.sort(key=_NAME)
+        prefix = folder if folder.endswith(os.sep) else folder + os.sep
+        folders = []
+        for entry in entries:
+            try:
+                if entry.is_dir():
+                    if not entry.is_symlink():
+                        folders.append(entry.name)
+                    continue
+                if not entry.is_file():
+                    continue
+                st = entry.stat()
+            except OSError:  # vanished, or a dangling link
+                continue
+            files.append((prefix + entry.name, rel_dir + entry.name, st))
+        for name in folders:
+            walk(prefix + name, f"{rel_dir}{name}/")
+
+    walk(str(Path(root)), "")  # the path spelling Leak.path has always had
     return files
 
 
@@ -233,32 +283,52 @@ def _scan_files(items: list, workers: int | None) -> list:
 
 def scan_tree(root: str, cache_path: str | None = None, workers: int | None = None) -> list[Leak]:
     """Every leak in every text file under root (sorted by path, then line). `cache_path`: a
-    private verdict cache (VerdictCache) so unchanged files are not scanned again. `workers`:
-    processes to scan with (default: one per core, up to 4, when 500+ files need scanning)."""
+    private verdict cache (VerdictCache) so unchanged files are not read or scanned again.
+    `workers`: processes to scan with (default: one per core, up to 4, when 500+ files need
+    scanning)."""
+    # After a render in the same process (the bench, publish) the heap holds millions of objects:
+    # a full collection set off by the ~10^5 small containers made here would walk them all
+    with no_full_collections():
+        return _scan_tree(root, cache_path, workers)
+
+
+def _scan_tree(root: str, cache_path: str | None, workers: int | None) -> list[Leak]:
     cache = VerdictCache(cache_path) if cache_path else None
-    entries = []  # per regular file: (path, rel, digest or None, cached content verdict or None)
-    for path, rel in _files(root):
-        file = Path(path)
-        if not file.is_file():
-            continue
-        digest = found = None
-        if cache is not None and file.suffix != ".gz":  # a .gz verdict depends on its sibling
-            digest = hashlib.sha256(file.read_bytes()).hexdigest()
+    # identities seen from here on may be racy (_RACY_NS); taken before the first stat
+    trusted_before = time.time_ns() - _RACY_NS
+    entries = []  # per file: (path, rel, digest or None, cached content verdict or None, names)
+    for path, rel, st in _files(root):
+        digest = found = names = None
+        if cache is not None and not path.endswith(".gz"):  # a .gz verdict depends on its sibling
+            identity = f"{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:"
+            known = cache.old_files.get(rel)
+            if known is not None and known.startswith(identity) \
+                    and known[len(identity):] in cache.old:
+                digest, names = known[len(identity):], cache.old_names.get(rel, [])
+            else:
+                with open(path, "rb") as fh:
+                    digest = hashlib.sha256(fh.read()).hexdigest()
             found = cache.old.get(digest)
-        entries.append((path, rel, digest, found))
+            if max(st.st_mtime_ns, st.st_ctime_ns) < trusted_before:
+                cache.new_files[rel] = identity + digest
+        entries.append((path, rel, digest, found, names))
     # files the cache does not answer for are scanned (re-read there: holding or pickling every
     # file's bytes would cost more than reading them again from the page cache)
     scanned = iter(_scan_files([(e[0], e[1], None) for e in entries if e[3] is None], workers))
     leaks: list[Leak] = []
-    for path, rel, digest, found in entries:
+    for path, rel, digest, found, names in entries:
         if found is None:
             names, found = next(scanned)
-        else:
+        elif names is None:
             names = _name_verdict(rel)
         if digest is not None:
             cache.new[digest] = found
-        leaks.extend(Leak(path, line, kind, excerpt) for line, kind, excerpt in names)
-        leaks.extend(Leak(path, line, kind, excerpt) for line, kind, excerpt in found)
+            if names and rel in cache.new_files:
+                cache.new_names[rel] = names
+        if names:
+            leaks.extend(Leak(path, line, kind, excerpt) for line, kind, excerpt in names)
+        if found:
+            leaks.extend(Leak(path, line, kind, excerpt) for line, kind, excerpt in found)
     if cache is not None:
         cache.save()
     return leaks

@@ -206,3 +206,113 @@ def test_a_page_edited_in_the_output_since_is_rendered_again(site):
     assert not (site.cache / render_cache.PREVIOUS).exists(), "the previous output was not deleted"
     assert (again / urls.path_for("penalty", changed)).read_bytes() == text
     _assert_same_tree(again, site.render("clean", cached=False))
+
+
+def test_a_page_rewritten_with_its_old_size_and_mtime_is_rendered_again(site):
+    """The output is kept in place between builds: a page rewritten with the same size and its
+    mtime set back still has a new ctime, so it is not taken for last build's page."""
+    site.pull("2024-06-01")
+    out = site.render("inc", cached=True)
+    changed = next(iter(sorted((site.content / "penalties").glob("*.yaml")))).stem
+    page = out / urls.path_for("penalty", changed)
+    text, st = page.read_bytes(), page.stat()
+    page.write_bytes(text.replace(b"<", b"[", 1))
+    os.utime(page, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert page.stat().st_mtime_ns == st.st_mtime_ns and page.stat().st_size == st.st_size
+    again = site.render("inc", cached=True)
+    assert (again / urls.path_for("penalty", changed)).read_bytes() == text
+    _assert_same_tree(again, site.render("clean", cached=False))
+
+
+def test_stray_files_go_and_hard_links_elsewhere_are_not_written_through(site):
+    """Files in the output the last build did not leave there are deleted, like Pelican's clean
+    would; a page rendered again is a new file, so a hard link to the old one (a backup made
+    with cp -l) keeps the old bytes."""
+    site.pull("2024-06-01")
+    out = site.render("inc", cached=True)
+    (out / "stray.html").write_text("<p>x</p>", encoding="utf-8")
+    (out / "penalties" / "stray-folder").mkdir()
+    (out / "penalties" / "stray-folder" / "index.html").write_text("x", encoding="utf-8")
+    changed = _edit_one_penalty(site.content)
+    page = out / urls.path_for("penalty", changed)
+    backup = site.tmp / "backup.html"
+    os.link(page, backup)
+    before = backup.read_bytes()
+    again = site.render("inc", cached=True)
+    assert backup.read_bytes() == before
+    assert "（更正）" in (again / urls.path_for("penalty", changed)).read_text(encoding="utf-8")
+    assert not (again / "stray.html").exists()
+    assert not (again / "penalties" / "stray-folder").exists()
+    _assert_same_tree(again, site.render("clean", cached=False))
+
+
+def test_a_build_that_stopped_half_way_leaves_nothing_stale(site, monkeypatch):
+    """A build that fails after the cache put last build's output back (some pages rewritten,
+    none of the manifest updated) is followed by one equal to a clean build."""
+    site.pull("2024-06-01")
+    site.render("inc", cached=True)
+    _edit_one_penalty(site.content)
+    generator = sys.modules["gongshi.generators.sitemap"].SitemapGenerator
+
+    def fail(self, writer):
+        raise RuntimeError("stop")
+
+    monkeypatch.setattr(generator, "generate_output", fail)
+    with pytest.raises(Exception):
+        site.render("inc", cached=True)
+    monkeypatch.undo()
+    monkeypatch.setenv("GONGSHI_CODE_SECRET", "bench-test-secret-0123456789")
+    again = site.render("inc", cached=True)
+    _assert_same_tree(again, site.render("clean", cached=False))
+
+
+def test_a_changed_case_is_picked_up_by_the_lookup(site):
+    """The lookup keeps each case's entry and the shard layout between builds (render cache):
+    a changed case name must reach the encrypted shards exactly as in a clean build."""
+    site.pull("2024-06-01")
+    first = site.render("inc", cached=True)
+    shards = first / "lookup" / "shards"
+    before = _tree(shards)
+    assert before, "the fixture should have cases with query codes"
+    site.render("inc", cached=True)  # unchanged: the same shard files, kept in place
+    assert _tree(shards) == before
+    changed = 0
+    for path in sorted((site.content / "cases").glob("*.yaml")):
+        record = yaml.safe_load(path.read_text(encoding="utf-8"))
+        record["name"] = (record.get("name") or "") + "（更正）"
+        path.write_text(yaml.safe_dump(record, allow_unicode=True, sort_keys=False),
+                        encoding="utf-8")
+        changed += 1
+    assert changed
+    again = site.render("inc", cached=True)
+    assert _tree(shards) != before
+    _assert_same_tree(again, site.render("clean", cached=False))
+
+
+def test_a_changed_indexed_text_rebuilds_the_search_index(site):
+    """A penalty's facts are stored-only search text: the index shards are kept. Its party name
+    is indexed (the title): the index is made again, as in a clean build."""
+    site.pull("2024-06-01")
+    first = site.render("inc", cached=True)
+    shards = first / "search" / "i"
+    before = _tree(shards)
+    _edit_one_penalty(site.content)
+    site.render("inc", cached=True)
+    assert _tree(shards) == before
+    path = sorted((site.content / "penalties").glob("*.yaml"))[0]
+    record = yaml.safe_load(path.read_text(encoding="utf-8"))
+    record["party_name"] = (record.get("party_name") or "") + "更名"
+    path.write_text(yaml.safe_dump(record, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    again = site.render("inc", cached=True)
+    assert _tree(shards) != before
+    _assert_same_tree(again, site.render("clean", cached=False))
+
+
+def test_a_render_cache_inside_the_output_or_content_is_refused(site):
+    """The cache holds parsed content and the lookup's plain entries: never in a published tree."""
+    site.pull("2024-06-01")
+    for inside in (site.tmp / "out" / "cache", site.content / "cache"):
+        with pytest.raises(Exception, match="私有目录"):
+            render_site(str(site.content), str(site.tmp / "out"), codes_path=str(site.codes),
+                        extra_settings={"GONGSHI_LAWS_DIR": site.laws,
+                                        render_cache.SETTING: str(inside)})

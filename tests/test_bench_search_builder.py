@@ -135,3 +135,71 @@ def test_shard_texts_are_the_json_of_shards_and_the_cache_only_saves_work(tmp_pa
     for n, text in enumerate(texts):
         if not text.startswith("cached:"):
             assert json.loads(text) == shards2[n]
+
+
+def _search_docs(extra_text: str = "", extra_title: str = "") -> list:
+    return [si.SearchDoc("penalty" if n % 2 else "permit", f"r-{n:03d}", f"/x/r-{n:03d}/",
+                         t + (extra_title if n == 3 else ""),
+                         keys=[TRICKY[(n * 5) % len(TRICKY)], "胶市监罚〔2024〕%d号" % n],
+                         text="stored " + t + (extra_text if n == 3 else ""), body=f"b{n % 3}",
+                         identifiers=["胶市监罚〔2024〕%d号" % n])
+            for n, t in enumerate(TRICKY * 2)]
+
+
+def _files_of(root) -> dict:
+    out = {}
+    for dirpath, _, names in os.walk(root):
+        for name in names:
+            path = os.path.join(dirpath, name)
+            with open(path, "rb") as fh:
+                out[os.path.relpath(path, root)] = fh.read()
+    return out
+
+
+def test_index_cache_keeps_shards_only_while_the_indexed_texts_stand(tmp_path):
+    """With the render cache, unchanged indexed texts (a stored-only change) keep last build's
+    shard files without tokenising or scoring anything; a changed title rebuilds the index. Both
+    give exactly the files of an uncached build."""
+    from plugins.gongshi import render_cache
+    from plugins.gongshi.search_builder import IndexCache, ShardCache
+
+    class Env:  # what PageCache reads for its stamp
+        loader = type("L", (), {"searchpath": []})()
+        globals: dict = {}
+
+    out, folder = str(tmp_path / "out"), str(tmp_path / "cache")
+    made = []
+
+    def build(docs):
+        cache = render_cache.PageCache(folder, Env(), out)
+        cache.keep_previous_output()
+        cache.restore_previous_output()
+
+        def terms():
+            made.append("terms")
+            return TermCache(os.path.join(folder, "terms.pickle"))
+
+        def shards():
+            made.append("shards")
+            return ShardCache(os.path.join(folder, "shards.pickle"))
+
+        index = IndexCache(os.path.join(folder, "index.pickle"))
+        si.write_search_files(docs, out, {}, terms, shards, files=cache, index_cache=index)
+        index.save()
+        cache.save()
+        clean = str(tmp_path / f"clean{len(made)}")
+        si.write_search_files(docs, clean, {})
+        assert _files_of(out) == _files_of(clean)
+        return cache
+
+    build(_search_docs())
+    assert made == ["terms", "shards"]
+    made.clear()
+    shard_file = os.path.join(out, "search", "i", "0.json")
+    inode = os.stat(shard_file).st_ino
+    cache = build(_search_docs(extra_text=" 更正"))  # stored-only text changed
+    assert made == [], "the index was rebuilt though no indexed text changed"
+    assert os.stat(shard_file).st_ino == inode  # kept in place
+    assert cache.files_reused > 0 and cache.files_written > 0  # the doc store chunk changed
+    build(_search_docs(extra_text=" 更正", extra_title="（更正）"))  # an indexed text changed
+    assert made == ["terms", "shards"]

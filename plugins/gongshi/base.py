@@ -12,8 +12,10 @@ Template variables every page receives (theme/templates/base.html uses them):
 
 from __future__ import annotations
 
+import functools
 import math
 import os
+import time
 
 import jinja2
 from pelican.generators import Generator
@@ -78,11 +80,33 @@ def bytecode_cache(settings, env) -> jinja2.BytecodeCache | None:
     return _DiskBytecodeCache(_options(env), folder)
 
 
+def _after_clean(generate_context):
+    """generate_context, after the render cache restored the output folder."""
+    @functools.wraps(generate_context)
+    def wrapper(self, *args, **kwargs):
+        self._restore_output()
+        return generate_context(self, *args, **kwargs)
+    return wrapper
+
+
+def _without_stale_files(generate_output):
+    @functools.wraps(generate_output)
+    def wrapper(self, *args, **kwargs):
+        cache = PageCache.for_generator(self)
+        if cache:
+            cache.drop_stale()
+        return generate_output(self, *args, **kwargs)
+    return wrapper
+
+
 class FamilyGenerator(Generator):
     #: short name of the page family, used in logs and the build summary
     family = "base"
     #: (order, url kind, label) to get a link in the main navigation; None for no link
     nav: tuple[int, str, str] | None = None
+    #: True for a family whose generate_output lists the output folder (the sitemap): the render
+    #: cache first deletes last build's files this build did not produce (PageCache.drop_stale)
+    reads_output = False
 
     def __init_subclass__(cls, **kwargs):
         # time each family's phases for the benchmark (plugins/gongshi/timings.py)
@@ -90,6 +114,10 @@ class FamilyGenerator(Generator):
         for phase in ("generate_context", "generate_output"):
             if phase in cls.__dict__:
                 setattr(cls, phase, timings.timed(phase, cls.__dict__[phase]))
+        if "generate_context" in cls.__dict__:
+            cls.generate_context = _after_clean(cls.__dict__["generate_context"])
+        if cls.__dict__.get("reads_output") and "generate_output" in cls.__dict__:
+            cls.generate_output = _without_stale_files(cls.__dict__["generate_output"])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -105,7 +133,18 @@ class FamilyGenerator(Generator):
         PageCache.for_generator(self)
 
     def generate_context(self):  # most families only need the store
-        pass
+        self._restore_output()
+
+    def _restore_output(self) -> None:
+        """Pelican has emptied the output folder by now and nothing is written yet: the render
+        cache puts last build's output back (what it can vouch for) before the first family
+        runs (PageCache.restore_previous_output; a no-op after the first call)."""
+        cache = PageCache.for_generator(self)
+        if cache and not cache.restored:
+            wall, cpu = time.perf_counter(), time.thread_time()
+            cache.restore_previous_output()
+            timings.record("render_cache.restore", time.perf_counter() - wall,
+                           time.thread_time() - cpu)
 
     def write(self, writer, path: str, template: str, **variables) -> None:
         """Write one page at `path` (relative to the output folder, e.g. 'agencies/x/index.html')."""
@@ -113,8 +152,10 @@ class FamilyGenerator(Generator):
         template = self.get_template(template.removesuffix(".html"))
         cache = PageCache.for_generator(self)  # None unless GONGSHI_RENDER_CACHE is set
         key = cache.key(path, template.name, self.env, self.context, variables) if cache else None
-        if key and cache.reuse(path, key):  # unchanged since the last build: copy it
+        if key and cache.reuse(path, key):  # unchanged since the last build: kept in place
             return
+        if cache and not key:
+            cache.discard(path)  # last build's file: never written through (PageCache.discard)
         writer.write_file(path, template, self.context, **variables)
         if key:
             cache.store(path, key)

@@ -1,11 +1,15 @@
 """Incremental rendering: reuse a page from the previous build when nothing it reads changed.
 
 Enabled by the GONGSHI_RENDER_CACHE setting (a private folder, never under the output; unset = no
-cache, every page rendered). Each build still starts from an empty output folder
-(DELETE_OUTPUT_DIRECTORY), so a page the new build does not produce — an expired record's — is
-simply not there: the last build's output is first moved (renamed, so it should be on the same
-filesystem as the cache) to <cache>/previous-output, the cache decides per page between rendering
-it and hard-linking last build's file from there, and the previous output is deleted at the end.
+cache, every page rendered). Pelican empties the output folder before the families run
+(DELETE_OUTPUT_DIRECTORY); with the cache on, the last build's output is first moved (renamed, so
+it should be on the same filesystem as the cache) to <cache>/previous-output, out of Pelican's
+reach, and moved back as the output folder before the first family runs — after every file in it
+that is not exactly as the last build left it (per the manifest) has been deleted. From then on
+the output folder holds only files the cache can vouch for: a reused page stays where it is (no
+link, copy or mkdir), a page to render again is deleted first (so a hard link to it elsewhere is
+never written through), and at the end every kept file this build did not produce — an expired
+record's page — is deleted. The result is the output of a clean build.
 
 A page's key is sha256 of
   - the build stamp: every template's source and the plugin's Python source (a code or theme
@@ -15,10 +19,11 @@ A page's key is sha256 of
   - the values of every context/global name the page's template chain reads — for names only
     used as `name.attr` (e.g. `site_meta.demo`) just those attributes, so the per-build counts in
     site.yaml or the build id do not invalidate pages that never show them.
-Keys are kept in <cache>/render-manifest.json with the size, mtime and inode each page had when
-the build finished (a page changed in the output since is rendered again), and the last build's
-counts of reused, rendered and uncacheable pages. No second copy of the pages is kept: the output
-folder is the cache, so storing a page costs one stat and reusing it one link.
+Keys are kept in <cache>/render-manifest.json with the size, mtime, inode and ctime each file had
+when the build finished (a file changed in the output since — even rewritten with the same size
+and its mtime set back, which still moves the ctime — is deleted and rendered again), and the
+last build's counts of reused, rendered and uncacheable pages. No second copy of the pages is
+kept: the output folder is the cache.
 """
 
 from __future__ import annotations
@@ -41,7 +46,7 @@ log = logging.getLogger(__name__)
 
 SETTING = "GONGSHI_RENDER_CACHE"
 MANIFEST = "render-manifest.json"
-MANIFEST_FORMAT = 2  # 2: pages are [key, size, mtime_ns, inode] of the output file
+MANIFEST_FORMAT = 3  # 3: pages are [key, size, mtime_ns, inode, ctime_ns]; output kept in place
 PREVIOUS = "previous-output"
 PLUGIN_DIR = os.path.dirname(os.path.abspath(__file__))
 #: live caches of this process, saved when Pelican finishes (signals.finalized)
@@ -192,13 +197,20 @@ class TemplateReads:
         return merged
 
 
+def _stat_entry(st) -> list[int]:
+    """What identifies a file's current bytes without reading them (as git's index does): a
+    rewrite changes the mtime or at least the ctime (which no user call can set back), a replaced
+    file changes the inode."""
+    return [st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns]
+
+
 class PageCache:
     """One build's decisions: reuse(…) before rendering a page, store(…) after."""
 
     def __init__(self, folder: str, env, output_path: str):
         self.folder = folder
-        # last build's output, moved here before Pelican empties the output folder; its pages
-        # are hard-linked into the new output when reused, and the folder is deleted at the end
+        # last build's output, moved here before Pelican empties the output folder and moved
+        # back (pruned) before the first family runs: see restore_previous_output
         self.previous = os.path.join(folder, PREVIOUS)
         self.env = env
         self.output_path = output_path
@@ -209,8 +221,12 @@ class PageCache:
             _sources_digest([PLUGIN_DIR], (".py",)),
         ]).encode()).hexdigest()
         self.old = self._load()
-        # path -> [key, size, mtime_ns, inode] of the page as this build left it in the output
+        # path -> [key, size, mtime_ns, inode, ctime_ns] of the file as this build left it
         self.new: dict[str, list] = {}
+        # files of the last build still in the output (exactly as it left them) that this build
+        # has neither reused nor replaced yet; what is left of them at the end is deleted
+        self.kept: set[str] = set()
+        self.restored = False
         self._context_parts: dict[str, str] = {}
         self.reused = self.rendered = self.uncacheable = 0
         self.files_reused = self.files_written = 0  # data files (write_bytes), not pages
@@ -224,6 +240,9 @@ class PageCache:
         for cache in ACTIVE:  # one per build, shared by every family
             if cache.output_path == generator.output_path:
                 return cache
+        # the cache holds parsed content, lookup entries and search texts: never published
+        from pipeline.scrub_cache import check_location
+        check_location(folder, generator.output_path, getattr(generator, "path", None))
         cache = cls(folder, generator.env, generator.output_path)
         cache.keep_previous_output()
         ACTIVE.append(cache)
@@ -232,9 +251,9 @@ class PageCache:
     def keep_previous_output(self) -> None:
         """Move last build's output folder into the cache before Pelican empties it (called
         when the first family is created, before Pelican's clean_output_dir). A rename: no page
-        is copied. After a build that did not finish, the output folder holds a partial build
-        and the previous folder still holds the last finished one (what the manifest describes):
-        keep that, Pelican deletes the partial one."""
+        is copied. After a build that did not get this far, the previous folder is still there
+        and the output folder is whatever that build left: keep the previous one (Pelican empties
+        the other)."""
         if os.path.isdir(self.previous) or not os.path.isdir(self.output_path):
             return
         if os.path.islink(self.output_path):  # moving the link would replace it by a folder
@@ -246,7 +265,29 @@ class PageCache:
         except OSError as exc:  # e.g. cache and output on different filesystems
             log.warning("render cache: cannot keep the previous output (%s); rendering every page", exc)
 
-    def _load(self) -> dict[str, str]:
+    def restore_previous_output(self) -> None:
+        """Make last build's output the output folder again, holding only the files the manifest
+        vouches for. Called before the first family's generate_context, i.e. after Pelican
+        emptied the output folder and before anything is written. Idempotent."""
+        if self.restored:
+            return
+        self.restored = True
+        if not os.path.isdir(self.previous):
+            return
+        try:
+            if os.path.islink(self.output_path):
+                raise OSError("the output folder is a symlink")
+            if os.path.isdir(self.output_path):
+                os.rmdir(self.output_path)  # emptied by Pelican (fails if anything is in it)
+            os.rename(self.previous, self.output_path)
+        except OSError as exc:
+            log.warning("render cache: cannot reuse the previous output (%s); rendering every "
+                        "page", exc)
+            shutil.rmtree(self.previous, ignore_errors=True)
+            return
+        self.kept = prune_tree(self.output_path, self.old)
+
+    def _load(self) -> dict[str, list]:
         try:
             with open(os.path.join(self.folder, MANIFEST), encoding="utf-8") as fh:
                 data = json.load(fh)
@@ -298,7 +339,7 @@ class PageCache:
             self._folders.add(folder)
 
     def write_bytes(self, path: str, data: bytes) -> None:
-        """Write a data file (CSV, JSON) at `path`, or link last build's identical copy: keyed by
+        """Write a data file (CSV, JSON) at `path`, or keep last build's identical copy: keyed by
         the bytes' digest, so only the file creation is saved, never a stale byte reused."""
         key = "bytes:" + hashlib.sha256(data).hexdigest()
         if self.reuse(path, key, page=False):
@@ -310,63 +351,149 @@ class PageCache:
         self.store(path, key, page=False)
 
     def reuse(self, path: str, key: str, page: bool = True) -> bool:
-        """Put last build's page into the output when its key is unchanged: a hard link to the
-        file in the previous output, which must be exactly as that build left it (size, mtime,
-        inode), so a page edited or replaced since is rendered again."""
-        entry = self.old.get(path)
-        if not entry or entry[0] != key:
+        """Keep last build's file at `path` when its key is unchanged. `kept` only holds files
+        found exactly as that build left them (size, mtime, inode, ctime) when the output was
+        restored, moments ago, so they are not looked at again. Otherwise the file is deleted,
+        so the new one is a new file (see discard)."""
+        if path not in self.kept:
+            if path in self.new:  # written twice in one build: the last write wins
+                del self.new[path]
+                _unlink(os.path.join(self.output_path, path))
             return False
-        source = os.path.join(self.previous, path)
-        try:
-            st = os.stat(source)
-        except OSError:
+        entry = self.old[path]
+        if entry[0] != key:
+            self.discard(path)
             return False
-        if [st.st_size, st.st_mtime_ns, st.st_ino] != entry[1:]:
-            return False
-        target = os.path.join(self.output_path, path)
-        self.makedirs(os.path.dirname(target))
-        try:
-            try:
-                os.link(source, target)
-            except FileExistsError:  # written twice in one build: the last write wins
-                os.remove(target)
-                os.link(source, target)
-        except OSError:  # no hard links here: a copy does as well
-            shutil.copyfile(source, target)
-            st = os.stat(target)
-        self.new[path] = [key, st.st_size, st.st_mtime_ns, st.st_ino]
+        self.kept.discard(path)
+        self.new[path] = entry
         if page:
             self.reused += 1
         else:
             self.files_reused += 1
         return True
 
+    def discard(self, path: str) -> None:
+        """Delete last build's file at `path` before a new one is written there: writing into
+        it would change every hard link to it (a backup or release made with cp -l)."""
+        if path in self.kept:
+            self.kept.discard(path)
+            _unlink(os.path.join(self.output_path, path))
+
     def store(self, path: str, key: str, page: bool = True) -> None:
         """Remember a freshly rendered page; the output folder itself is next build's cache."""
         st = os.stat(os.path.join(self.output_path, path))
-        self.new[path] = [key, st.st_size, st.st_mtime_ns, st.st_ino]
+        self.new[path] = [key, *_stat_entry(st)]
         if page:
             self.rendered += 1
         else:
             self.files_written += 1
+
+    def hand_over(self, prefix: str) -> dict[str, list]:
+        """In a forked child that wrote files under `prefix` through this (copied) cache: their
+        manifest entries, for the parent's adopt()."""
+        return {path: entry for path, entry in self.new.items() if path.startswith(prefix)}
+
+    def adopt(self, entries: dict[str, list]) -> None:
+        """Take over files a forked child wrote or kept through its copy of this cache."""
+        for path, entry in entries.items():
+            if self.new.get(path) is entry:  # no fork here: the job ran in this process
+                continue
+            self.kept.discard(path)
+            self.new[path] = entry
+            if self.old.get(path) == entry:
+                self.files_reused += 1
+            else:
+                self.files_written += 1
 
     def stats(self) -> dict[str, int]:
         return {"reused": self.reused, "rendered": self.rendered, "uncacheable": self.uncacheable,
                 "files_reused": self.files_reused, "files_written": self.files_written}
 
     def save(self) -> None:
-        """Write the manifest and delete the previous output (what Pelican's clean would have
-        deleted at the start; reused pages live on as links in the new output)."""
+        """Write the manifest, then delete the files of the last build this one did not produce."""
         os.makedirs(self.folder, exist_ok=True)
         tmp = os.path.join(self.folder, MANIFEST + ".tmp")
         with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump({"stamp": self.stamp, "format": MANIFEST_FORMAT, "stats": self.stats(),
-                       "pages": dict(sorted(self.new.items()))}, fh, indent=0)
+            # dumps without indent: json.dump, or any indent, goes through the pure-Python encoder
+            # (~1.5 s for the 60k entries at scale 10)
+            fh.write(json.dumps({"stamp": self.stamp, "format": MANIFEST_FORMAT,
+                                 "stats": self.stats(), "pages": dict(sorted(self.new.items()))},
+                                separators=(",", ":")))
         os.replace(tmp, os.path.join(self.folder, MANIFEST))
+        self.drop_stale()
         for folder in (self.previous, os.path.join(self.folder, "pages")):  # pages/: old format
             shutil.rmtree(folder, ignore_errors=True)
         log.info("render cache: %d pages reused, %d rendered, %d uncacheable",
                  self.reused, self.rendered, self.uncacheable)
+
+    def drop_stale(self) -> None:
+        """Delete the files of the last build this one has not produced (so far): what Pelican's
+        clean would have deleted at the start, unless something rewrote them in this build. Run
+        at the end, and before a family that lists the output folder (sitemap); a file dropped
+        early is only rendered instead of reused if it comes after all."""
+        folders = set()
+        for path in sorted(self.kept):
+            target = os.path.join(self.output_path, path)
+            try:
+                if _stat_entry(os.stat(target)) == self.old[path][1:]:
+                    os.unlink(target)
+                    folders.add(os.path.dirname(target))
+            except OSError:
+                pass
+        self.kept = set()
+        _remove_empty_folders(folders, self.output_path)
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def prune_tree(root: str, manifest: dict[str, list]) -> set[str]:
+    """Delete every file under `root` that is not in `manifest` exactly as listed (size, mtime,
+    inode, ctime) and every folder left empty; the relative paths of the files kept."""
+    kept: set[str] = set()
+    empty: set[str] = set()
+
+    def walk(folder: str, prefix: str) -> bool:  # True when the folder is left empty
+        left = False
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                rel = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    if walk(entry.path, rel + "/"):
+                        empty.add(entry.path)
+                    else:
+                        left = True
+                    continue
+                listed = manifest.get(rel)
+                if listed is not None and entry.is_file(follow_symlinks=False) \
+                        and _stat_entry(entry.stat(follow_symlinks=False)) == listed[1:]:
+                    kept.add(rel)
+                    left = True
+                else:
+                    os.unlink(entry.path)
+        return not left
+
+    walk(root, "")
+    for folder in sorted(empty, key=len, reverse=True):  # children first
+        os.rmdir(folder)
+    return kept
+
+
+def _remove_empty_folders(folders: set[str], root: str) -> None:
+    """rmdir each folder that is now empty and its parents up to `root` (kept)."""
+    root = os.path.abspath(root)
+    for folder in sorted(folders, key=len, reverse=True):
+        folder = os.path.abspath(folder)
+        while folder != root and folder.startswith(root + os.sep):
+            try:
+                os.rmdir(folder)
+            except OSError:  # not empty (or gone)
+                break
+            folder = os.path.dirname(folder)
 
 
 def reset(pelican_obj=None) -> None:

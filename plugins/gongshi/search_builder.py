@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 from array import array
 from importlib.metadata import version
 
@@ -43,16 +44,28 @@ def field_terms(value) -> tuple[tuple[str, int], ...]:
     return tuple(search_tokens.term_offsets(str(value).lower()))
 
 
+def _code_digest() -> str:
+    """sha256 of the search modules' source: any change of how terms, scores or shards are made
+    invalidates every search cache (not only a bump of CACHE_VERSION)."""
+    digest = hashlib.sha256()
+    folder = os.path.dirname(os.path.abspath(__file__))
+    for name in ("search_builder.py", "search_index.py", "search_tokens.py"):
+        with open(os.path.join(folder, name), "rb") as fh:
+            digest.update(hashlib.sha256(fh.read()).digest())
+    return digest.hexdigest()
+
+
 class DigestCache(PickledEntries):
     """{digest: value} in a private pickle (render_cache.PickledEntries), stamped with the token
-    rules, the lunr version and this module's CACHE_VERSION, so a rule change never reuses old
-    values. Saved by the search index process itself (it runs in a child, see background.py)."""
+    rules, the lunr version, this module's CACHE_VERSION and the search code, so a rule or code
+    change never reuses old values. Saved by the search index process itself (it runs in a
+    child, see background.py)."""
 
     def __init__(self, path: str | None = None):
         super().__init__(path, stamp=(type(self).__name__, CACHE_VERSION,
                                       search_tokens.RULES_VERSION, version("lunr"),
                                       hashlib.sha256(repr(search_tokens.rules_table()).encode())
-                                      .hexdigest()))
+                                      .hexdigest(), _code_digest()))
 
 
 class TermCache(DigestCache):
@@ -76,6 +89,11 @@ class TermCache(DigestCache):
 class ShardCache(DigestCache):
     """{digest of a shard's inputs: its JSON text}: an incremental build whose change leaves a
     shard's postings and scores as they were copies the text instead of making it again."""
+
+
+class IndexCache(DigestCache):
+    """{search_index.index_key(docs): (shard count, sha256 of each shard file, frequent terms)}:
+    lets a build whose indexed texts are unchanged keep last build's shard files as they are."""
 
 
 def fnv1a_many(terms: list[str]) -> np.ndarray:

@@ -23,6 +23,7 @@ manifest's segments without loading anything else.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import math
 import os
@@ -102,14 +103,8 @@ def frequent_terms(builder: SplitIndexBuilder) -> list[str]:
     return [term for _, term in counted[:FREQUENT_MAX]]
 
 
-def _dump(path: str, data) -> None:
-    _write(path, json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=False))
-
-
-def _write(path: str, text: str) -> None:
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(text)
+def _json(data) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=False)
 
 
 def _segments(docs: list[SearchDoc], body_index: dict[str, int]) -> list[list[int]]:
@@ -140,20 +135,85 @@ def shard_count(builder: SplitIndexBuilder) -> int:
     return max(1, math.ceil(builder.posting_count() * BYTES_PER_POSTING / SHARD_TARGET_BYTES))
 
 
+def index_key(docs: list[SearchDoc]) -> bytes:
+    """Digest of everything the index shards and the frequent terms are made of: the fields and,
+    per ordered doc (its ref is its position), the indexed texts. Stored-only text, URLs, meta
+    and identifiers are not in it: they go to the doc store and identifier files."""
+    digest = hashlib.sha256(repr(FIELDS).encode("utf-8") + b"\x01")
+    for doc in docs:
+        keys = " ".join(k for k in doc.keys if k)
+        digest.update(f"{len(doc.title)}:{doc.title}{len(keys)}:{keys}".encode("utf-8"))
+    return digest.digest()
+
+
+class _Files:
+    """Where the search files go: straight into the folder, or through the render cache's
+    write_bytes/reuse (files), which keeps last build's file when its bytes are unchanged."""
+
+    def __init__(self, output_dir: str, files=None):
+        self.output_dir, self.files = output_dir, files
+
+    def write(self, rel: str, text: str) -> bytes:
+        data = text.encode("utf-8")
+        if self.files is not None:
+            self.files.write_bytes(f"{SEARCH_DIR}/{rel}", data)
+        else:
+            _write_bytes(os.path.join(self.output_dir, SEARCH_DIR, rel), data)
+        return data
+
+    def keep(self, rel: str, digest: str) -> bool:
+        """Last build's file at rel is kept if its bytes had this sha256 (render cache only)."""
+        return self.files is not None and self.files.reuse(f"{SEARCH_DIR}/{rel}",
+                                                           "bytes:" + digest, page=False)
+
+
+def _write_bytes(path: str, data: bytes) -> None:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as fh:
+        fh.write(data)
+
+
+def _index_shards(docs: list[SearchDoc], out: _Files, cache, shard_cache, index_cache):
+    """Write the index shards; (shard count, frequent terms). With an index_cache, the shard
+    count, frequent terms and each shard's sha256 are remembered by index_key(docs): when the
+    indexed texts are unchanged and last build's shard files are still in the output, nothing is
+    tokenised, scored or serialised (a change of stored-only text, e.g. a penalty's facts).
+    `cache`, `shard_cache`: instances, or callables making them (only when needed)."""
+    key = index_key(docs) if index_cache is not None else None
+    hit = index_cache.get(key) if key is not None else None
+    if hit is not None:
+        count, digests, frequent = hit
+        # every kept shard is checked (and so kept); one that is not there means a full build,
+        # which writes it (and finds the others identical: write_bytes keeps them)
+        if all([out.keep(f"i/{n}.json", digest) for n, digest in enumerate(digests)]):
+            return count, frequent
+    terms = cache() if callable(cache) else cache
+    shards_cache = shard_cache() if callable(shard_cache) else shard_cache
+    index = build_index(docs, terms)
+    count = shard_count(index)
+    digests = []
+    for n, text in enumerate(index.shard_texts(count, shards_cache)):  # one shard at a time
+        digests.append(hashlib.sha256(out.write(f"i/{n}.json", text)).hexdigest())
+    frequent = frequent_terms(index)
+    if key is not None:
+        index_cache.put(key, (count, digests, frequent))
+    return count, frequent
+
+
 def write_search_files(docs: list[SearchDoc], output_dir: str, bodies: dict[str, str],
-                       cache: TermCache | None = None, shard_cache: ShardCache | None = None) -> dict:
+                       cache: TermCache | None = None, shard_cache: ShardCache | None = None,
+                       files=None, index_cache=None) -> dict:
     """Write every search file under <output_dir>/search/ and return the manifest. The caches
-    (search_builder.py) only save time: the files are the same with or without them."""
-    root = os.path.join(output_dir, SEARCH_DIR)
+    (search_builder.py) only save time: the files are the same with or without them. `files`:
+    the render cache (render_cache.PageCache) to write through; `index_cache`: a DigestCache
+    for _index_shards."""
+    out = _Files(output_dir, files)
     docs = order_docs(docs)
-    index = build_index(docs, cache)
-    shards = shard_count(index)
-    for n, text in enumerate(index.shard_texts(shards, shard_cache)):  # one shard at a time
-        _write(os.path.join(root, "i", f"{n}.json"), text)
+    shards, frequent = _index_shards(docs, out, cache, shard_cache, index_cache)
 
     for c in range(0, len(docs), DOC_CHUNK):
         rows = [[d.id, d.url, d.title, d.meta, d.text[:MAX_TEXT]] for d in docs[c:c + DOC_CHUNK]]
-        _dump(os.path.join(root, "d", f"{c // DOC_CHUNK}.json"), rows)
+        out.write(f"d/{c // DOC_CHUNK}.json", _json(rows))
 
     id_map = _identifier_map(docs)
     id_shards = max(1, math.ceil(len(id_map) / IDS_PER_SHARD))
@@ -162,13 +222,13 @@ def write_search_files(docs: list[SearchDoc], output_dir: str, bodies: dict[str,
     for ident, shard in zip(idents, (fnv1a_many(idents) % id_shards).tolist()):
         parts[shard][ident] = id_map[ident]
     for n, part in enumerate(parts):
-        _dump(os.path.join(root, "x", f"{n}.json"), part)
+        out.write(f"x/{n}.json", _json(part))
 
     used_bodies = sorted({d.body for d in docs if d.body})
     body_index = {b: i for i, b in enumerate(used_bodies)}
     manifest = {
         "version": 1,
-        "frequent": frequent_terms(index),
+        "frequent": frequent,
         "rules": search_tokens.rules_table(),
         "fields": [name for name, _ in FIELDS],
         "shards": shards,
@@ -179,7 +239,7 @@ def write_search_files(docs: list[SearchDoc], output_dir: str, bodies: dict[str,
         "bodies": [[b, bodies.get(b, b)] for b in used_bodies],
         "segments": _segments(docs, body_index),
     }
-    _dump(os.path.join(root, "manifest.json"), manifest)
+    out.write("manifest.json", _json(manifest))
     return manifest
 
 

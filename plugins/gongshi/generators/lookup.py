@@ -20,6 +20,8 @@ import hashlib
 import json
 import logging
 import os
+import pickle
+import sys
 from datetime import date
 
 from pipeline import deadlines, lookup_crypto
@@ -27,6 +29,7 @@ from pipeline.querycodes import normalise_case_no, read_codes_csv
 
 from .. import timings, urls
 from ..base import FamilyGenerator
+from ..render_cache import DerivedCache, PageCache, code_digest
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +132,9 @@ class LookupGenerator(FamilyGenerator):
     def generate_output(self, writer):
         as_of, salt, iterations = self.as_of, self.salt, self.iterations
         tables = SharedTables(self.store.by_id("agencies"))
-        plains = [encode_entry(entry_for(case, tables, as_of)) for case in self.cases]
+        derived_cache = DerivedCache(self.settings, "lookup-entries.pickle")
+        code = code_digest(deadlines, lookup_crypto, sys.modules[__name__])
+        plains = [self._plain(case, tables, as_of, derived_cache, code) for case in self.cases]
         derived, fresh = self.derivation.result()  # waits for (and helps with) what is left
         if self.derivation.thread_cpu_s:
             # the threads' own share: their wall time overlaps the other families' phases, whose
@@ -138,10 +143,13 @@ class LookupGenerator(FamilyGenerator):
                            self.derivation.thread_cpu_s)
         pad_secret = hashlib.sha256(b"gongshi-lookup-padding\x1f" + salt + b"\x1f"
                                     + self.codes_raw).digest()
-        layout = lookup_crypto.build_shards(list(zip(derived, plains)), pad_secret)
+        pairs = list(zip(derived, plains))
+        layout = self._kept_layout(pairs, pad_secret, derived_cache, code) if self.cases else None
+        if layout is None:
+            layout = lookup_crypto.build_shards(pairs, pad_secret)
+            if self.cases:
+                self._write_shards(layout, pairs, pad_secret, derived_cache, code)
         self.derivation.cache.save()
-        if self.cases:
-            self._write_shards(layout)
         log.info("lookup: %d entries (%d keys derived, %d cached), %d shards of %d bytes",
                  len(self.cases), fresh, len(self.cases) - fresh, layout.shard_count,
                  layout.shard_bytes)
@@ -159,12 +167,65 @@ class LookupGenerator(FamilyGenerator):
         self.write(writer, urls.path_for("lookup"), "lookup.html", title="案件办理进度查询",
                    breadcrumbs=[("首页", "/")], lookup=params, texts=texts)
 
-    def _write_shards(self, layout: lookup_crypto.Layout) -> None:
-        folder = os.path.join(self.output_path, lookup_crypto.SHARD_FOLDER)
-        os.makedirs(folder, exist_ok=True)
+    # Incremental builds (render cache on): a case's entry is kept by a digest of the case record,
+    # its body's index, as_of and the code that computes it; the shard layout by a digest of every
+    # (derived key, entry) pair and the padding secret. Both live in the private render cache.
+
+    @staticmethod
+    def _plain(case: dict, tables: SharedTables, as_of: date, cache: DerivedCache,
+               code: str) -> bytes:
+        def compute() -> bytes:
+            return encode_entry(entry_for(case, tables, as_of))
+        if not cache.enabled:
+            return compute()
+        record = json.dumps(case, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                            default=_typed)
+        key = hashlib.blake2b(f"{code}\x1f{as_of.isoformat()}\x1f"
+                              f"{tables.agency(case.get('agency_id'))}\x1f{record}".encode("utf-8"),
+                              digest_size=20).digest()
+        return cache.derived(key, compute)
+
+    @staticmethod
+    def _layout_key(pairs: list[tuple[bytes, bytes]], pad_secret: bytes, code: str) -> bytes:
+        digest = hashlib.sha256(b"layout\x1f" + code.encode() + b"\x1f" + pad_secret)
+        for derived, plain in pairs:
+            digest.update(len(derived).to_bytes(4, "big") + derived
+                          + len(plain).to_bytes(4, "big") + plain)
+        return digest.digest()
+
+    def _kept_layout(self, pairs, pad_secret, cache: DerivedCache, code: str):
+        """Last build's layout when every (key, entry) pair is the same and all its shard files
+        are still in the output as that build wrote them (then nothing is encrypted); else None."""
+        files = PageCache.for_generator(self)
+        if not cache.enabled or files is None:
+            return None
+        known = cache.get(self._layout_key(pairs, pad_secret, code))
+        if known is None:
+            return None
+        count, slots, size, plain_len, digests = pickle.loads(known)
+        layout = lookup_crypto.Layout(count, slots, size, plain_len)
+        if all([files.reuse(f"{lookup_crypto.SHARD_FOLDER}/{layout.file_name(index)}",
+                            "bytes:" + digest, page=False) for index, digest in digests]):
+            return layout
+        return None
+
+    def _write_shards(self, layout: lookup_crypto.Layout, pairs, pad_secret,
+                      cache: DerivedCache, code: str) -> None:
+        digests = []
         for index, data in sorted(layout.shards.items()):
-            with open(os.path.join(folder, layout.file_name(index)), "wb") as fh:
-                fh.write(data)
+            # through the render cache when on: an unchanged shard stays as it is
+            self.write_bytes(f"{lookup_crypto.SHARD_FOLDER}/{layout.file_name(index)}", data)
+            digests.append((index, hashlib.sha256(data).hexdigest()))
+        if cache.enabled:
+            key = self._layout_key(pairs, pad_secret, code)
+            cache.put(key, pickle.dumps((layout.shard_count, layout.slots, layout.slot_size,
+                                         layout.plain_len, digests),
+                                        protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _typed(value):
+    """JSON form of a non-JSON value in a case record (dates), tagged with its type."""
+    return [type(value).__name__, str(value)]
 
 
 GENERATORS = [LookupGenerator]

@@ -13,9 +13,9 @@ from .. import urls
 from ..background import ForkedJob
 from ..base import FamilyGenerator
 from ..jinja_helpers import zh_date
-from ..render_cache import render_cache_file
-from ..search_builder import ShardCache, TermCache
-from ..search_index import KINDS, SearchDoc, write_search_files
+from ..render_cache import PageCache, render_cache_file
+from ..search_builder import IndexCache, ShardCache, TermCache
+from ..search_index import KINDS, SEARCH_DIR, SearchDoc, write_search_files
 
 log = logging.getLogger(__name__)
 
@@ -137,19 +137,34 @@ class SearchGenerator(FamilyGenerator):
         bodies = {a["id"]: a.get("name") or a["id"] for a in self.store.records("agencies")}
         term_path = render_cache_file(self.settings, "search-terms.pickle")
         shard_path = render_cache_file(self.settings, "search-shards.pickle")
+        index_path = render_cache_file(self.settings, "search-index.pickle")
         output_path = self.output_path
+        files = PageCache.for_generator(self)  # the child's copy writes through it
 
         def build_index():
-            terms, shards = TermCache(term_path), ShardCache(shard_path)
-            manifest = write_search_files(docs, output_path, bodies, terms, shards)
-            terms.save()
-            shards.save()
-            return manifest["docs"]
+            made = []  # the term and shard caches are only loaded when the index is rebuilt
+
+            def lazy(cls, path):
+                def make():
+                    made.append(cls(path))
+                    return made[-1]
+                return make
+
+            index = IndexCache(index_path)
+            manifest = write_search_files(docs, output_path, bodies, lazy(TermCache, term_path),
+                                          lazy(ShardCache, shard_path), files=files,
+                                          index_cache=index)
+            for cache in (*made, index):
+                cache.save()
+            handed = files.hand_over(SEARCH_DIR + "/") if files else None
+            return manifest["docs"], handed
 
         self._index_job = ForkedJob(build_index, "search.index_files")
 
     def generate_output(self, writer):
-        doc_count = self._index_job.result()
+        doc_count, handed = self._index_job.result()
+        if handed:  # the files the child wrote or kept, for this build's render manifest
+            PageCache.for_generator(self).adopt(handed)
         self.write(writer, urls.path_for("search"), "search.html", title="搜索",
                    breadcrumbs=[("首页", "/")], kinds=list(KINDS.items()), doc_count=doc_count)
 

@@ -27,6 +27,7 @@ def page_urls(output_path: str) -> list[str]:
 
 class SitemapGenerator(FamilyGenerator):
     family = "sitemap"
+    reads_output = True  # the render cache removes last build's stale pages first (base.py)
 
     def generate_output(self, writer):
         site = (self.settings.get("SITEURL") or "").rstrip("/")
