@@ -445,8 +445,9 @@ class ParsedYaml(PickledEntries):
         if path:
             AFTER_BUILD.append(self.save)
 
-    def load(self, root: str, path: str, parse):
-        """parse(bytes) of the file at `path`, or last build's result when the bytes are equal."""
+    def load(self, root: str, path: str, parse, share=None):
+        """parse(bytes) of the file at `path`, or last build's result when the bytes are equal
+        (passed through share(), if given, as parse() would have shared its strings)."""
         if not self.path:
             with open(path, "rb") as fh:
                 return parse(fh.read())
@@ -458,7 +459,8 @@ class ParsedYaml(PickledEntries):
         hit = self.old.get(rel)
         if hit and hit[0] == digest:
             self.new[rel] = hit
-            return pickle.loads(hit[1])
+            value = pickle.loads(hit[1])
+            return value if share is None else share(value)
         value = parse(data)
         self.new[rel] = (digest, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
         return value
