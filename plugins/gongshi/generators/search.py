@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from .. import urls
-from ..background import ForkedJob
+from ..background import SpawnedJob
 from ..base import FamilyGenerator
 from ..jinja_helpers import zh_date
 from ..render_cache import render_cache_file
@@ -127,6 +127,15 @@ def search_documents(store) -> list[SearchDoc]:
             + blacklist_docs(store, ids_by_name))
 
 
+def build_index(docs, output_path, bodies, term_path, shard_path) -> int:
+    """Write the search files (in the SpawnedJob's child); returns the number of documents."""
+    terms, shards = TermCache(term_path), ShardCache(shard_path)
+    manifest = write_search_files(docs, output_path, bodies, terms, shards)
+    terms.save()
+    shards.save()
+    return manifest["docs"]
+
+
 class SearchGenerator(FamilyGenerator):
     family = "search"
 
@@ -137,16 +146,10 @@ class SearchGenerator(FamilyGenerator):
         bodies = {a["id"]: a.get("name") or a["id"] for a in self.store.records("agencies")}
         term_path = render_cache_file(self.settings, "search-terms.pickle")
         shard_path = render_cache_file(self.settings, "search-shards.pickle")
-        output_path = self.output_path
-
-        def build_index():
-            terms, shards = TermCache(term_path), ShardCache(shard_path)
-            manifest = write_search_files(docs, output_path, bodies, terms, shards)
-            terms.save()
-            shards.save()
-            return manifest["docs"]
-
-        self._index_job = ForkedJob(build_index, "search.index_files")
+        # a fresh process that gets only the documents (background.SpawnedJob): a forked one
+        # ended up with a private copy of most of the render's heap
+        self._index_job = SpawnedJob(build_index, (docs, self.output_path, bodies, term_path,
+                                                   shard_path), "search.index_files")
 
     def generate_output(self, writer):
         doc_count = self._index_job.result()
