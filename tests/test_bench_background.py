@@ -149,3 +149,45 @@ print(SpawnedJob(build_index, (docs, {str(tmp_path)!r}, {{}}, None, None), "t").
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "1"
     assert (tmp_path / "search" / "manifest.json").exists()
+
+
+def test_the_spawned_child_dies_with_its_parent(tmp_path):
+    import signal
+    import subprocess
+    import time
+
+    pid_file = tmp_path / "child.pid"
+    (tmp_path / "slow_step.py").write_text(f"""
+import os, time
+def step():
+    open({str(pid_file)!r}, "w").write(str(os.getpid()))
+    time.sleep(60)
+""", encoding="utf-8")
+    script = f"""
+import sys, time
+sys.path[:0] = [{os.getcwd()!r}, {str(tmp_path)!r}]
+from plugins.gongshi.background import SpawnedJob
+from slow_step import step
+job = SpawnedJob(step, (), "test.spawned_orphan")
+time.sleep(60)
+"""
+    parent = subprocess.Popen([sys.executable, "-c", script])
+    deadline = time.time() + 30
+    while not pid_file.exists() or not pid_file.read_text():
+        assert time.time() < deadline, "the child never started"
+        time.sleep(0.05)
+    child = int(pid_file.read_text())
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            return
+        with open(f"/proc/{child}/stat") as fh:  # a zombie (reaped by init soon) is dead too
+            if fh.read().split(") ", 1)[1].startswith("Z"):
+                return
+        time.sleep(0.05)
+    os.kill(child, signal.SIGKILL)
+    raise AssertionError("the spawned child outlived its parent")
