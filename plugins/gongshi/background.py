@@ -129,8 +129,13 @@ class SpawnedJob(ForkedJob):
 def _spawned(parent_pid: int, results_fd: int) -> None:
     """Main of a SpawnedJob's child: (fn, args) from stdin, the outcome to results_fd."""
     die_with_parent(parent_pid)
-    fn, args = pickle.load(sys.stdin.buffer)
-    status, value, wall, _ = _run(lambda: fn(*args))
+    from pipeline.gc_tuning import no_full_collections
+
+    # young collections only, as in the parent (gc_tuning): the step keeps what it builds until
+    # it ends, so full collections would walk ~10^6 live objects again and again for nothing
+    with no_full_collections():
+        fn, args = pickle.load(sys.stdin.buffer)
+        status, value, wall, _ = _run(lambda: fn(*args))
     # the whole child's CPU: interpreter start, imports and unpickling are this step's cost too
     outcome = (status, value, wall, time.process_time())
     with os.fdopen(results_fd, "wb") as out:
