@@ -64,17 +64,26 @@ def load(text: str, shared: dict | None = None):
 
 def share(value, shared: dict):
     """`value` (parsed YAML: dicts, lists, scalars) with its keys and strings taken from
-    `shared` (added when new); dicts and lists are updated in place and returned."""
-    if isinstance(value, str):
-        return shared.setdefault(value, value)
-    if isinstance(value, dict):
-        items = [(shared.setdefault(k, k) if isinstance(k, str) else k, share(v, shared))
-                 for k, v in value.items()]
-        value.clear()  # re-insert: same order, keys now the shared objects
-        value.update(items)
-    elif isinstance(value, list):
-        value[:] = [share(v, shared) for v in value]
-    return value
+    `shared` (added when new). Dicts and lists are rebuilt: pass a value nobody else holds."""
+    setdefault = shared.setdefault
+
+    def walk(item):
+        kind = type(item)
+        if kind is str:
+            return setdefault(item, item)
+        if kind is dict:
+            return {(setdefault(k, k) if type(k) is str else k):
+                    (setdefault(v, v) if type(v) is str else walk(v) if type(v) in _NESTED else v)
+                    for k, v in item.items()}
+        if kind is list:
+            return [setdefault(v, v) if type(v) is str else walk(v) if type(v) in _NESTED else v
+                    for v in item]
+        return item
+
+    return walk(value)
+
+
+_NESTED = (dict, list)
 
 
 def _string(token: str) -> str:
