@@ -12,6 +12,7 @@ full ones wait until the stage is over.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import gc
 
 
@@ -24,3 +25,18 @@ def no_full_collections():
         yield
     finally:
         gc.set_threshold(*thresholds)
+
+
+def release_memory() -> None:
+    """Free the garbage a stage left behind and hand free heap pages back to the OS.
+
+    The stages keep full collections off (above), so the reference cycles of a finished stage
+    (Pelican's generators and context, pandas frames) stay allocated until some later full
+    collection. Between stages: collect them, then malloc_trim(0) returns the freed pages of
+    glibc's heap (large lists, dict tables, arrays) to the OS, so the next stage starts smaller
+    and processes forked from this one (the leak gate's pool) do not map them."""
+    gc.collect()
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: the pages stay with the process
+        pass

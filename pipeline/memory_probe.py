@@ -67,6 +67,7 @@ class TreeMemory:
         self.sampler_cpu_s = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="tree-memory", daemon=True)
+        self._thread.fork_safe = True  # it only reads /proc: forking beside it is safe
 
     def _sample(self) -> None:
         self.peak_kb = max(self.peak_kb, tree_pss_kb(self.pid))

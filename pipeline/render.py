@@ -39,11 +39,12 @@ def render_site(content_dir: str, output_dir: str, *, settings_file: str = "peli
     from pelican import Pelican
 
     from pipeline import lookup_crypto
-    from pipeline.gc_tuning import no_full_collections
+    from pipeline.gc_tuning import no_full_collections, release_memory
 
     if not os.path.isdir(content_dir):
         raise FileNotFoundError(f"content folder not found: {content_dir}")
     started = time.perf_counter()
+    release_memory()  # a pull in this process (pipeline build) left its garbage: reuse that room
     # Pelican logs one INFO line per written file; at 10k+ pages that is real time.
     logging.getLogger("pelican").setLevel(logging.WARNING)
     errors = _ErrorCounter()
@@ -56,6 +57,9 @@ def render_site(content_dir: str, output_dir: str, *, settings_file: str = "peli
         logging.getLogger().removeHandler(errors)
         # a failed build may not have collected the lookup's background key derivations
         lookup_crypto.stop_all()
+        # the store and every page context are garbage now (in cycles through Pelican's
+        # generators): free them before the leak gate and link check, which fork workers
+        release_memory()
     if errors.messages:
         raise RuntimeError("rendering failed: " + "; ".join(errors.messages[:5]))
     return time.perf_counter() - started

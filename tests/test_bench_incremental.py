@@ -316,3 +316,33 @@ def test_a_render_cache_inside_the_output_or_content_is_refused(site):
             render_site(str(site.content), str(site.tmp / "out"), codes_path=str(site.codes),
                         extra_settings={"GONGSHI_LAWS_DIR": site.laws,
                                         render_cache.SETTING: str(inside)})
+
+
+def test_a_share_of_the_output_files_goes_to_a_child_and_back(tmp_path):
+    """The search index is written in a spawned process through a pickled share of the render
+    cache (OutputFiles.share): a file it keeps, one it rewrites and one it adds come back through
+    adopt(), and files outside the share are left to the parent."""
+    import pickle
+
+    out = tmp_path / "out"
+    (out / "search").mkdir(parents=True)
+    for name, text in (("search/a.json", "a"), ("search/b.json", "b"), ("other.html", "o")):
+        (out / name).write_text(text)
+    old = {name: [f"bytes:{name}", *render_cache._stat_entry(os.stat(out / name))]
+           for name in ("search/a.json", "search/b.json", "other.html")}
+    parent = render_cache.OutputFiles(str(out), old)
+    parent.kept = set(old)
+    share = parent.share("search/")
+    assert set(share.old) == set(share.kept) == {"search/a.json", "search/b.json"}
+
+    child = pickle.loads(pickle.dumps(share))  # what the spawned process gets
+    assert child.reuse("search/a.json", "bytes:search/a.json", page=False)
+    child.write_bytes("search/b.json", b"new b")
+    child.write_bytes("search/c.json", b"c")
+    parent.adopt(pickle.loads(pickle.dumps(child.hand_over("search/"))))
+
+    assert set(parent.new) == {"search/a.json", "search/b.json", "search/c.json"}
+    assert parent.kept == {"other.html"}  # still the parent's to reuse or drop
+    assert (out / "search/b.json").read_bytes() == b"new b"
+    assert parent.new["search/b.json"][1:] == render_cache._stat_entry(os.stat(out / "search/b.json"))
+    assert (parent.files_reused, parent.files_written) == (1, 2)

@@ -204,7 +204,106 @@ def _stat_entry(st) -> list[int]:
     return [st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns]
 
 
-class PageCache:
+class OutputFiles:
+    """Which files of the output this build wrote or kept: reuse(…) before making a file, store(…)
+    after, write_bytes for data files. PageCache is this plus page keys; share(prefix) hands a
+    detached, picklable part of it to a child process (the search index), adopt() takes it back."""
+
+    def __init__(self, output_path: str, old: dict[str, list]):
+        self.output_path = output_path
+        self.old = old
+        # path -> [key, size, mtime_ns, inode, ctime_ns] of the file as this build left it
+        self.new: dict[str, list] = {}
+        # files of the last build still in the output (exactly as it left them) that this build
+        # has neither reused nor replaced yet; what is left of them at the end is deleted
+        self.kept: set[str] = set()
+        self.reused = self.rendered = 0
+        self.files_reused = self.files_written = 0  # data files (write_bytes), not pages
+        self._folders: set[str] = set()  # output folders known to exist
+
+    def makedirs(self, folder: str) -> None:
+        """os.makedirs once per folder and build (many files share one: data/penalties/ …)."""
+        if folder not in self._folders:
+            os.makedirs(folder, exist_ok=True)
+            self._folders.add(folder)
+
+    def write_bytes(self, path: str, data: bytes) -> None:
+        """Write a data file (CSV, JSON) at `path`, or keep last build's identical copy: keyed by
+        the bytes' digest, so only the file creation is saved, never a stale byte reused."""
+        key = "bytes:" + hashlib.sha256(data).hexdigest()
+        if self.reuse(path, key, page=False):
+            return
+        target = os.path.join(self.output_path, path)
+        self.makedirs(os.path.dirname(target))
+        with open(target, "wb") as fh:
+            fh.write(data)
+        self.store(path, key, page=False)
+
+    def reuse(self, path: str, key: str, page: bool = True) -> bool:
+        """Keep last build's file at `path` when its key is unchanged. `kept` only holds files
+        found exactly as that build left them (size, mtime, inode, ctime) when the output was
+        restored, moments ago, so they are not looked at again. Otherwise the file is deleted,
+        so the new one is a new file (see discard)."""
+        if path not in self.kept:
+            if path in self.new:  # written twice in one build: the last write wins
+                del self.new[path]
+                _unlink(os.path.join(self.output_path, path))
+            return False
+        entry = self.old[path]
+        if entry[0] != key:
+            self.discard(path)
+            return False
+        self.kept.discard(path)
+        self.new[path] = entry
+        if page:
+            self.reused += 1
+        else:
+            self.files_reused += 1
+        return True
+
+    def discard(self, path: str) -> None:
+        """Delete last build's file at `path` before a new one is written there: writing into
+        it would change every hard link to it (a backup or release made with cp -l)."""
+        if path in self.kept:
+            self.kept.discard(path)
+            _unlink(os.path.join(self.output_path, path))
+
+    def store(self, path: str, key: str, page: bool = True) -> None:
+        """Remember a freshly rendered page; the output folder itself is next build's cache."""
+        st = os.stat(os.path.join(self.output_path, path))
+        self.new[path] = [key, *_stat_entry(st)]
+        if page:
+            self.rendered += 1
+        else:
+            self.files_written += 1
+
+    def share(self, prefix: str) -> "OutputFiles":
+        """The files under `prefix` as a detached OutputFiles for a child process that makes
+        them (nothing else writes there meanwhile); its hand_over() comes back to adopt()."""
+        part = OutputFiles(self.output_path,
+                           {p: e for p, e in self.old.items() if p.startswith(prefix)})
+        part.kept = {p for p in self.kept if p.startswith(prefix)}
+        part.new = {p: e for p, e in self.new.items() if p.startswith(prefix)}
+        return part
+
+    def hand_over(self, prefix: str) -> dict[str, list]:
+        """In a child that wrote files under `prefix` through its share(): their manifest
+        entries, for the parent's adopt()."""
+        return {path: entry for path, entry in self.new.items() if path.startswith(prefix)}
+
+    def adopt(self, entries: dict[str, list]) -> None:
+        """Take over files a child wrote or kept through its share() of this cache."""
+        for path, entry in entries.items():
+            if self.new.get(path) is entry:  # no fork here: the job ran in this process
+                continue
+            self.kept.discard(path)
+            self.new[path] = entry
+            if self.old.get(path) == entry:
+                self.files_reused += 1
+            else:
+                self.files_written += 1
+
+class PageCache(OutputFiles):
     """One build's decisions: reuse(…) before rendering a page, store(…) after."""
 
     def __init__(self, folder: str, env, output_path: str):
@@ -213,24 +312,16 @@ class PageCache:
         # back (pruned) before the first family runs: see restore_previous_output
         self.previous = os.path.join(folder, PREVIOUS)
         self.env = env
-        self.output_path = output_path
         self.reads = TemplateReads(env)
         self.stamp = hashlib.sha256(stable_json([
             _sources_digest(list(env.loader.searchpath) if hasattr(env.loader, "searchpath")
                             else [], (".html", ".xml", ".txt", ".j2")),
             _sources_digest([PLUGIN_DIR], (".py",)),
         ]).encode()).hexdigest()
-        self.old = self._load()
-        # path -> [key, size, mtime_ns, inode, ctime_ns] of the file as this build left it
-        self.new: dict[str, list] = {}
-        # files of the last build still in the output (exactly as it left them) that this build
-        # has neither reused nor replaced yet; what is left of them at the end is deleted
-        self.kept: set[str] = set()
+        super().__init__(output_path, self._load())
         self.restored = False
         self._context_parts: dict[str, str] = {}
-        self.reused = self.rendered = self.uncacheable = 0
-        self.files_reused = self.files_written = 0  # data files (write_bytes), not pages
-        self._folders: set[str] = set()  # output folders known to exist
+        self.uncacheable = 0
 
     @classmethod
     def for_generator(cls, generator) -> "PageCache | None":
@@ -331,79 +422,6 @@ class PageCache:
             log.debug("render cache: %s not cached (%s)", path, exc)
             self.uncacheable += 1
             return None
-
-    def makedirs(self, folder: str) -> None:
-        """os.makedirs once per folder and build (many files share one: data/penalties/ …)."""
-        if folder not in self._folders:
-            os.makedirs(folder, exist_ok=True)
-            self._folders.add(folder)
-
-    def write_bytes(self, path: str, data: bytes) -> None:
-        """Write a data file (CSV, JSON) at `path`, or keep last build's identical copy: keyed by
-        the bytes' digest, so only the file creation is saved, never a stale byte reused."""
-        key = "bytes:" + hashlib.sha256(data).hexdigest()
-        if self.reuse(path, key, page=False):
-            return
-        target = os.path.join(self.output_path, path)
-        self.makedirs(os.path.dirname(target))
-        with open(target, "wb") as fh:
-            fh.write(data)
-        self.store(path, key, page=False)
-
-    def reuse(self, path: str, key: str, page: bool = True) -> bool:
-        """Keep last build's file at `path` when its key is unchanged. `kept` only holds files
-        found exactly as that build left them (size, mtime, inode, ctime) when the output was
-        restored, moments ago, so they are not looked at again. Otherwise the file is deleted,
-        so the new one is a new file (see discard)."""
-        if path not in self.kept:
-            if path in self.new:  # written twice in one build: the last write wins
-                del self.new[path]
-                _unlink(os.path.join(self.output_path, path))
-            return False
-        entry = self.old[path]
-        if entry[0] != key:
-            self.discard(path)
-            return False
-        self.kept.discard(path)
-        self.new[path] = entry
-        if page:
-            self.reused += 1
-        else:
-            self.files_reused += 1
-        return True
-
-    def discard(self, path: str) -> None:
-        """Delete last build's file at `path` before a new one is written there: writing into
-        it would change every hard link to it (a backup or release made with cp -l)."""
-        if path in self.kept:
-            self.kept.discard(path)
-            _unlink(os.path.join(self.output_path, path))
-
-    def store(self, path: str, key: str, page: bool = True) -> None:
-        """Remember a freshly rendered page; the output folder itself is next build's cache."""
-        st = os.stat(os.path.join(self.output_path, path))
-        self.new[path] = [key, *_stat_entry(st)]
-        if page:
-            self.rendered += 1
-        else:
-            self.files_written += 1
-
-    def hand_over(self, prefix: str) -> dict[str, list]:
-        """In a forked child that wrote files under `prefix` through this (copied) cache: their
-        manifest entries, for the parent's adopt()."""
-        return {path: entry for path, entry in self.new.items() if path.startswith(prefix)}
-
-    def adopt(self, entries: dict[str, list]) -> None:
-        """Take over files a forked child wrote or kept through its copy of this cache."""
-        for path, entry in entries.items():
-            if self.new.get(path) is entry:  # no fork here: the job ran in this process
-                continue
-            self.kept.discard(path)
-            self.new[path] = entry
-            if self.old.get(path) == entry:
-                self.files_reused += 1
-            else:
-                self.files_written += 1
 
     def stats(self) -> dict[str, int]:
         return {"reused": self.reused, "rendered": self.rendered, "uncacheable": self.uncacheable,
@@ -572,8 +590,9 @@ class ParsedYaml(PickledEntries):
         if path:
             AFTER_BUILD.append(self.save)
 
-    def load(self, root: str, path: str, parse):
-        """parse(bytes) of the file at `path`, or last build's result when the bytes are equal."""
+    def load(self, root: str, path: str, parse, share=None):
+        """parse(bytes) of the file at `path`, or last build's result when the bytes are equal
+        (passed through share(), if given, as parse() would have shared its strings)."""
         if not self.path:
             with open(path, "rb") as fh:
                 return parse(fh.read())
@@ -585,7 +604,8 @@ class ParsedYaml(PickledEntries):
         hit = self.old.get(rel)
         if hit and hit[0] == digest:
             self.new[rel] = hit
-            return pickle.loads(hit[1])
+            value = pickle.loads(hit[1])
+            return value if share is None else share(value)
         value = parse(data)
         self.new[rel] = (digest, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
         return value

@@ -54,12 +54,15 @@ def _load(path: str):
         return yaml.load(fh, Loader=_Loader)
 
 
-def _parse(data: bytes):
+def _parse(data: bytes, shared: dict | None = None):
+    """The YAML in `data`; with `shared` ({str: str}) equal keys and strings are one object
+    (content_yaml.load)."""
     text = data.decode("utf-8")
     try:  # the pipeline's own block YAML, ~3x faster than PyYAML's C loader (content_yaml.py)
-        return content_yaml.load(text)
+        return content_yaml.load(text, shared)
     except content_yaml.Unsupported:  # anything else: PyYAML, same result
-        return yaml.load(text, Loader=_Loader)
+        value = yaml.load(text, Loader=_Loader)
+        return value if shared is None else content_yaml.share(value, shared)
 
 
 class ContentStore:
@@ -71,9 +74,14 @@ class ContentStore:
         self._cache: dict[str, list[dict]] = {}
         # records parsed by the last build, reused for unchanged files (render_cache.ParsedYaml)
         self._parsed = ParsedYaml(parsed_cache)
+        # one object per distinct key or string of all records (content_yaml.load): the records
+        # of a large build are mostly repeated keys, dates, ids and statuses
+        self._strings: dict[str, str] = {}
 
     def _load_record_file(self, path: str):
-        return self._parsed.load(self.root, path, _parse)
+        strings = self._strings
+        return self._parsed.load(self.root, path, lambda data: _parse(data, strings),
+                                 lambda value: content_yaml.share(value, strings))
 
     @classmethod
     def for_context(cls, context: dict, settings: dict) -> "ContentStore":

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from .. import urls
-from ..background import ForkedJob
+from ..background import SpawnedJob
 from ..base import FamilyGenerator
 from ..jinja_helpers import zh_date
 from ..render_cache import PageCache, render_cache_file
@@ -127,6 +127,26 @@ def search_documents(store) -> list[SearchDoc]:
             + blacklist_docs(store, ids_by_name))
 
 
+def build_index(docs, output_path, bodies, term_path, shard_path, index_path, files=None):
+    """Write the search files (in the SpawnedJob's child): the number of documents, and the
+    render-cache entries of the files written or kept through `files` (an OutputFiles share)."""
+    made = []  # the term and shard caches are only loaded when the index is rebuilt
+
+    def lazy(cls, path):
+        def make():
+            made.append(cls(path))
+            return made[-1]
+        return make
+
+    index = IndexCache(index_path)
+    manifest = write_search_files(docs, output_path, bodies, lazy(TermCache, term_path),
+                                  lazy(ShardCache, shard_path), files=files, index_cache=index)
+    for cache in (*made, index):
+        cache.save()
+    handed = files.hand_over(SEARCH_DIR + "/") if files else None
+    return manifest["docs"], handed
+
+
 class SearchGenerator(FamilyGenerator):
     family = "search"
 
@@ -138,28 +158,14 @@ class SearchGenerator(FamilyGenerator):
         term_path = render_cache_file(self.settings, "search-terms.pickle")
         shard_path = render_cache_file(self.settings, "search-shards.pickle")
         index_path = render_cache_file(self.settings, "search-index.pickle")
-        output_path = self.output_path
-        files = PageCache.for_generator(self)  # the child's copy writes through it
-
-        def build_index():
-            made = []  # the term and shard caches are only loaded when the index is rebuilt
-
-            def lazy(cls, path):
-                def make():
-                    made.append(cls(path))
-                    return made[-1]
-                return make
-
-            index = IndexCache(index_path)
-            manifest = write_search_files(docs, output_path, bodies, lazy(TermCache, term_path),
-                                          lazy(ShardCache, shard_path), files=files,
-                                          index_cache=index)
-            for cache in (*made, index):
-                cache.save()
-            handed = files.hand_over(SEARCH_DIR + "/") if files else None
-            return manifest["docs"], handed
-
-        self._index_job = ForkedJob(build_index, "search.index_files")
+        cache = PageCache.for_generator(self)
+        # the child writes the search folder through its own part of the render cache
+        files = cache.share(SEARCH_DIR + "/") if cache else None
+        # a fresh process that gets only the documents (background.SpawnedJob): a forked one
+        # ended up with a private copy of most of the render's heap
+        self._index_job = SpawnedJob(build_index, (docs, self.output_path, bodies, term_path,
+                                                   shard_path, index_path, files),
+                                     "search.index_files")
 
     def generate_output(self, writer):
         doc_count, handed = self._index_job.result()
