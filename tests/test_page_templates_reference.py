@@ -40,6 +40,69 @@ CITATIONS_MACRO = '''
 {% endmacro %}
 '''
 
+# the former macros.html loops (pagination over every page, table rows in Jinja)
+TABLE_MACROS = """{#- Page navigation for a listing written by FamilyGenerator.write_paginated. -#}
+{% macro ref_pagination(pages, page) %}
+{% if pages|length > 1 %}
+<nav class="pagination" aria-label="分页">
+  <ul>
+  {% if page > 1 %}<li><a href="{{ pages[page - 2] }}" rel="prev">上一页</a></li>{% endif %}
+  {% for href in pages %}
+    {% set n = loop.index %}
+    {% if n == 1 or n == pages|length or (n - page)|abs <= 2 %}
+    <li>{% if n == page %}<span aria-current="page">第 {{ n }} 页</span>{% else %}<a href="{{ href }}">第 {{ n }} 页</a>{% endif %}</li>
+    {% elif (n - page)|abs == 3 %}<li class="gap">…</li>{% endif %}
+  {% endfor %}
+  {% if page < pages|length %}<li><a href="{{ pages[page] }}" rel="next">下一页</a></li>{% endif %}
+  </ul>
+</nav>
+{% endif %}
+{% endmacro %}
+
+{#- A table of penalties; `caption` is required (every table is captioned). -#}
+{% macro ref_penalty_table(rows, caption, show_agency=True) %}
+<div class="table-wrap">
+<table class="data-table">
+  <caption>{{ caption }}</caption>
+  <thead><tr><th scope="col">决定书文号</th><th scope="col">当事人</th><th scope="col">处罚类别</th><th scope="col">罚款（元）</th>{% if show_agency %}<th scope="col">处罚机关</th>{% endif %}<th scope="col">决定日期</th></tr></thead>
+  <tbody>
+  {% for p in rows %}
+    <tr>
+      <td data-label="决定书文号"><a href="{{ url('penalty', p.id) }}">{{ p.decision_no }}</a></td>
+      <td data-label="当事人">{{ p.party_name }}</td>
+      <td data-label="处罚类别">{{ (p.kinds or [])|join('、') }}</td>
+      <td data-label="罚款（元）" class="num">{{ p.fine_yuan|yuan|or_dash }}</td>
+      {% if show_agency %}<td data-label="处罚机关">{{ p.agency_name }}</td>{% endif %}
+      <td data-label="决定日期" class="date">{{ p.decision_date|zh_date }}</td>
+    </tr>
+  {% endfor %}
+  </tbody>
+</table>
+</div>
+{% endmacro %}
+
+{% macro ref_permit_table(rows, caption, show_agency=True) %}
+<div class="table-wrap">
+<table class="data-table">
+  <caption>{{ caption }}</caption>
+  <thead><tr><th scope="col">决定文书号</th><th scope="col">行政相对人</th><th scope="col">许可类别</th>{% if show_agency %}<th scope="col">许可机关</th>{% endif %}<th scope="col">决定日期</th></tr></thead>
+  <tbody>
+  {% for p in rows %}
+    <tr>
+      <td data-label="决定文书号"><a href="{{ url('permit', p.id) }}">{{ p.decision_no }}</a></td>
+      <td data-label="行政相对人">{{ p.party_name }}</td>
+      <td data-label="许可类别">{{ p.category }}</td>
+      {% if show_agency %}<td data-label="许可机关">{{ p.agency_name }}</td>{% endif %}
+      <td data-label="决定日期" class="date">{{ p.decision_date|zh_date }}</td>
+    </tr>
+  {% endfor %}
+  </tbody>
+</table>
+</div>
+{% endmacro %}
+
+"""
+
 REFERENCE = {
     "ref_permit.html": '''{% extends "base.html" %}
 {% import "ref_macros.html" as m %}
@@ -150,7 +213,7 @@ class _Store:
 @pytest.fixture(scope="module")
 def env():
     with open(os.path.join(THEME, "macros.html"), encoding="utf-8") as fh:
-        ref_macros = fh.read() + CITATIONS_MACRO
+        ref_macros = fh.read() + CITATIONS_MACRO + TABLE_MACROS
     loader = jinja2.ChoiceLoader([jinja2.DictLoader({**REFERENCE, "ref_macros.html": ref_macros}),
                                   jinja2.FileSystemLoader(THEME)])
     env = jinja2.Environment(loader=loader, trim_blocks=True, lstrip_blocks=True, autoescape=True)
@@ -236,3 +299,34 @@ def test_citations_helper_equals_the_macro(env, fallback):
         got = jinja_helpers.CitationList(env.globals["citation_url"])(
             *([items] if fallback is MISSING else [items, fallback]))
         assert "[" + got + "]" == template.render(items=items, fallback=fallback)
+
+
+def test_pagination_shows_the_same_numbers(env):
+    template = env.from_string('{% import "ref_macros.html" as m %}'
+                               '{{ m.pagination(pages, page) }}|{{ m.ref_pagination(pages, page) }}')
+    for count in range(1, 25):
+        pages = [f"/x/page/{n}/" for n in range(1, count + 1)]
+        for page in range(1, count + 1):
+            new, old = template.render(pages=pages, page=page).split("|")
+            assert new == old
+
+
+DECISIONS = [
+    {"id": "cf-1", "decision_no": "罚<1>", "party_name": "某&公司", "kinds": ["罚款", "警告"],
+     "fine_yuan": 5000, "agency_name": "某局", "decision_date": "2025-01-02", "category": "普通"},
+    {"id": "cf-2", "decision_no": None, "party_name": "", "kinds": None, "fine_yuan": None,
+     "agency_name": None, "decision_date": None, "category": None},
+    {"id": "cf-3", "kinds": "罚款", "fine_yuan": 0, "decision_date": "不是日期"},
+    {"id": "cf-\"4'", "decision_no": "x", "kinds": [], "fine_yuan": 1234567, "decision_date": "2026-11-20"},
+]
+
+
+@pytest.mark.parametrize("table", ["penalty_table", "permit_table"])
+def test_decision_tables_equal_the_macro_loops(env, table):
+    template = env.from_string('{% import "ref_macros.html" as m %}'
+                               '{{ m.' + table + '(rows, "标题<>", show_agency=show) }}|'
+                               '{{ m.ref_' + table + '(rows, "标题<>", show_agency=show) }}')
+    for rows in ([], DECISIONS[:1], DECISIONS, DECISIONS[::-1]):
+        for show in (True, False):
+            new, old = template.render(rows=rows, show=show).split("|")
+            assert new == old

@@ -9,6 +9,8 @@ Globals every template can use:
   has_family(name) whether a family (generator `family` attribute) is rendered in this build
   citation_url(c)  URL of a parsed citation's article (or law) page, None when it cannot link
   citations(items, fallback=None)  a record's citations as a linked list (Markup, CitationList)
+  penalty_rows(rows, show_agency), permit_rows(…)  the <tr> rows of macros.penalty_table /
+                   permit_table (Markup, table_rows.py)
 Filters: zh_date ('2024-03-05' -> '2024年3月5日'), zh_month ('2024-03' -> '2024年3月'),
   yuan (2000 -> '2,000'), or_dash (None/'' -> '—').
 """
@@ -52,6 +54,12 @@ def yuan(value) -> str:
         return f"{int(value):,}"
     except (TypeError, ValueError):
         return str(value)
+
+
+def page_numbers(count: int, page: int) -> list[int]:
+    """The page numbers macros.pagination can show on page `page` of `count`: the first, the
+    last and those within 3 of the current page (3 away is a gap mark), ascending."""
+    return sorted({1, count} | set(range(max(1, page - 3), min(count, page + 3) + 1)))
 
 
 def or_dash(value):
@@ -225,8 +233,13 @@ def install(env, settings, store) -> None:
     env.globals.setdefault("as_of", store.site.get("as_of"))
     env.globals.setdefault("build_id", store.build_id)
     env.globals.setdefault("url", urls.url_for)
+    env.globals.setdefault("page_numbers", page_numbers)
     linker = env.globals.setdefault("citation_url", CitationLinker(store))
     env.globals.setdefault("citations", CitationList(linker))
+    from .table_rows import PenaltyRows, PermitRows  # late: table_rows imports this module
+
+    env.globals.setdefault("penalty_rows", PenaltyRows(env))
+    env.globals.setdefault("permit_rows", PermitRows(env))
     env.globals.setdefault("nav_links", [(kind, label) for _, kind, label in sorted(NAV)])
     env.globals.setdefault("nav_html", nav_html(env.globals["nav_links"]))
     env.globals.setdefault("has_family", FAMILIES.__contains__)
