@@ -33,6 +33,7 @@ def _fixture_records() -> list:
     [{"k": "v"}, [], [[]], {"nested": {"deeper": ["\t", "\x00", "😀"]}}],
     {1: "int key", None: "none key"},  # non-string keys: json.dumps decides
     ("tuple", "as", "list"),
+    {"fine_wan": 13.4, "x": [0.1, -0.0, 1e16, 1e-7, 2.0, float("nan"), float("-inf")]},
 ])
 def test_dump_matches_json_dumps(value):
     assert dump(value) == _reference(value)

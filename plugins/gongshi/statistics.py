@@ -11,6 +11,8 @@ and reduces the rest to a count.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import math
 import statistics as pystats
 from collections import Counter, defaultdict
@@ -137,6 +139,44 @@ def dataset_from_store(store, as_of: date | None = None) -> Dataset:
 
 
 # ---------------------------------------------------------------------------------------------
+# Memo
+
+
+# Per-record values asked for again and again while one build's figures are computed (every
+# figure is computed city-wide and per body, and several figures read the same event dates):
+# inside `memoized()` they are computed once per record. Keyed by id(record), the record kept in
+# the entry so the id cannot be reused; records must not change inside the block.
+_MEMO: dict | None = None
+
+
+@contextlib.contextmanager
+def memoized():
+    """Within the block, compute each case's event dates, current stage and days to decision,
+    each list's grouping by (year, body) and each decision-deadline figure once (the figures
+    are the same as without it; tests compare both). A figure asked for twice is then the same
+    Metric object: figures are not changed after they are computed."""
+    global _MEMO
+    outer = _MEMO
+    if outer is None:
+        _MEMO = {}
+    try:
+        yield
+    finally:
+        _MEMO = outer
+
+
+def _memo(kind: str, record: dict, compute):
+    memo = _MEMO
+    if memo is None:
+        return compute(record)
+    key = (kind, id(record))
+    hit = memo.get(key)
+    if hit is None or hit[0] is not record:
+        hit = memo[key] = (record, compute(record))
+    return hit[1]
+
+
+# ---------------------------------------------------------------------------------------------
 # Filters
 
 
@@ -148,9 +188,12 @@ _GROUPS: dict[tuple[int, str], tuple[list, int, dict]] = {}
 def _grouped(items: list[dict], what: str, year_fn, year: int | None,
              agency_id: str | None) -> list[dict]:
     """Items whose year_fn(item) is `year` and agency_id is `agency_id` (None: any), in list order."""
-    hit = _GROUPS.get((id(items), what))
+    # inside memoized() the groups live as long as the block (a build asks for ~200 lists: a
+    # bounded cache would drop and regroup them); outside it a small cache across calls
+    cache = _MEMO if _MEMO is not None else _GROUPS
+    hit = cache.get((id(items), what))
     if hit is None or hit[0] is not items or hit[1] != len(items):
-        if len(_GROUPS) > 64:  # old builds' lists: let them go
+        if cache is _GROUPS and len(_GROUPS) > 64:  # old builds' lists: let them go
             _GROUPS.clear()
         groups: dict[tuple, list[dict]] = defaultdict(list)
         for item in items:
@@ -158,7 +201,7 @@ def _grouped(items: list[dict], what: str, year_fn, year: int | None,
             for y in (None, when) if when is not None else (None,):
                 for a in (None, agency) if agency is not None else (None,):
                     groups[(y, a)].append(item)
-        hit = _GROUPS[(id(items), what)] = (items, len(items), groups)
+        hit = cache[(id(items), what)] = (items, len(items), groups)
     return list(hit[2].get((year, agency_id), ()))
 
 
@@ -168,11 +211,23 @@ def select(items: list[dict], *, year: int | None = None, agency_id: str | None 
     return _grouped(items, f"date:{date_key}", lambda i: year_of(i.get(date_key)), year, agency_id)
 
 
+def _first_dates(case: dict) -> dict[str, date]:
+    """Stage -> date of its first event with a valid date (one pass over the events)."""
+    dates: dict[str, date] = {}
+    for event in case.get("events") or ():
+        stage = event.get("stage")
+        if type(stage) is str and stage not in dates:
+            when = parse_date(event.get("date"))
+            if when:
+                dates[stage] = when
+    return dates
+
+
 def _event_date(case: dict, stage: str) -> date | None:
     """Date of the first event of this stage; 立案 falls back to the case's filed_date."""
-    for event in case.get("events") or ():
-        if event.get("stage") == stage and parse_date(event.get("date")):
-            return parse_date(event["date"])
+    when = _memo("dates", case, _first_dates).get(stage)
+    if when is not None:
+        return when
     return parse_date(case.get("filed_date")) if stage == "立案" else None
 
 
@@ -237,6 +292,10 @@ def penalties_by_fine_band(penalty_facts: list[dict]) -> dict[str, int]:
 
 def current_stage(case: dict) -> str:
     """The latest event's stage (events are sorted by date, then stage order); 立案 without events."""
+    return _memo("stage", case, _current_stage)
+
+
+def _current_stage(case: dict) -> str:
     events = sorted(case.get("events") or (),
                     key=lambda e: (str(e.get("date") or ""), _stage_rank(e.get("stage"))))
     return events[-1]["stage"] if events else "立案"
@@ -252,6 +311,10 @@ def cases_by_stage(cases: list[dict]) -> dict[str, int]:
 
 def days_to_decision(case: dict) -> int | None:
     """Calendar days from 立案 to 决定, None while undecided."""
+    return _memo("days", case, _days_to_decision)
+
+
+def _days_to_decision(case: dict) -> int | None:
     filed, decided = _event_date(case, "立案"), _event_date(case, "决定")
     return (decided - filed).days if filed and decided else None
 
@@ -343,9 +406,17 @@ class Metric:
 
 def _workdays(start: date, end: date, metric: Metric) -> int:
     """Working days after start up to end; flags the metric when the count is estimated."""
-    if not workdays.calendar_known_between(start, end):
+    count, known = _workday_count(start, end)
+    if not known:
         metric.estimated = True
-    return workdays.workdays_between(start, end)
+    return count
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _workday_count(start: date, end: date) -> tuple[int, bool]:
+    """(working days, calendar known): a pure function of the two dates (the holiday calendar is
+    fixed for the process), asked for the same pairs city-wide and per body."""
+    return workdays.workdays_between(start, end), workdays.calendar_known_between(start, end)
 
 
 def disclosure_timeliness(ds: Dataset, *, year: int | None = None, agency_id: str | None = None) -> Metric:
@@ -413,6 +484,18 @@ def legal_review_coverage(ds: Dataset, *, year: int | None = None, agency_id: st
 
 def decision_deadline(ds: Dataset, *, year: int | None = None, agency_id: str | None = None) -> Metric:
     """Ordinary-procedure cases decided (in `year`) within 90 days of 立案."""
+    # asked twice per (dataset, year): for the accountability table and the annual report
+    memo = _MEMO
+    if memo is None:
+        return _decision_deadline(ds, year, agency_id)
+    key = ("overdue", id(ds), year, agency_id)
+    hit = memo.get(key)
+    if hit is None or hit[0] is not ds:
+        hit = memo[key] = (ds, _decision_deadline(ds, year, agency_id))
+    return hit[1]
+
+
+def _decision_deadline(ds: Dataset, year: int | None, agency_id: str | None) -> Metric:
     metric = Metric()
     for case in select_cases(ds.cases, year=year, agency_id=agency_id, stage="决定"):
         days = days_to_decision(case)

@@ -32,9 +32,11 @@ def group(items: list[dict], key) -> dict[str, list[dict]]:
     return {k: _by_number(v) for k, v in groups.items()}
 
 
-def _linked_matters(items: list[dict], matters: dict) -> set[str]:
-    """Ids of the items' matters that have a page (all catalogue_list.html asks of `matters`)."""
-    return {i["matter_id"] for i in items if i.get("matter_id") in matters}
+def _linked_matters(items: list[dict], matters: dict) -> dict[str, str]:
+    """The items' matters that have a page: id -> URL (catalogue_list.html asks `id in matters`
+    and links to matters[id]; a URL per row from url() would cost a template call each)."""
+    return {i["matter_id"]: urls.url_for("matter", i["matter_id"])
+            for i in items if i.get("matter_id") in matters}
 
 
 class AgencyNames:
@@ -44,12 +46,14 @@ class AgencyNames:
     def __init__(self, agencies: dict, ids):
         self.names = {aid: (agencies.get(aid) or {}).get("name") or aid or "未注明实施主体"
                       for aid in set(agencies) | set(ids)}
+        # for the rows of a listing (every item's body is here): lookups, not a call per row
+        self.urls = {aid: urls.url_for("catalogue_by_agency", aid) for aid in self.names if aid}
 
     def __call__(self, aid: str) -> str:
         return self.names.get(aid) or aid or "未注明实施主体"  # an unknown body: its id
 
     def cache_fingerprint(self):
-        return sorted(self.names.items())
+        return [sorted(self.names.items()), sorted(self.urls.items())]
 
 
 class CatalogueGenerator(FamilyGenerator):

@@ -57,19 +57,32 @@ class _Unsupported(Exception):
     pass
 
 
+def _scalar(value):
+    """The JSON text of a str, None, bool, exact int or finite float; None for anything else (a
+    container, NaN, infinity or a subclass, which json.dumps formats itself)."""
+    kind = type(value)
+    if kind is str:
+        return _json_str(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if kind is int:
+        return int.__repr__(value)
+    if kind is float and value - value == 0:  # finite (fine_wan …): json's float.__repr__
+        return float.__repr__(value)
+    return None
+
+
 def _indented(value, level: int, out: list[str]) -> None:
     """Append the indent=1 JSON text of value (the json module's rules: ', ' never, ',' + newline
-    between items, ': ' after keys, {} and [] when empty)."""
-    if isinstance(value, str):
-        out.append(_json_str(value))
-    elif value is None:
-        out.append("null")
-    elif value is True:
-        out.append("true")
-    elif value is False:
-        out.append("false")
-    elif type(value) is int:
-        out.append(int.__repr__(value))
+    between items, ': ' after keys, {} and [] when empty). Scalars inside a container are written
+    in the container's loop (most values of a record are), without a call per value."""
+    text = _scalar(value)
+    if text is not None:
+        out.append(text)
     elif isinstance(value, dict):
         if not value:
             out.append("{}")
@@ -79,8 +92,12 @@ def _indented(value, level: int, out: list[str]) -> None:
         for key, item in value.items():
             if not isinstance(key, str):
                 raise _Unsupported(key)
-            out.append(sep + _json_str(key) + ": ")
-            _indented(item, level + 1, out)
+            text = _scalar(item)
+            if text is not None:
+                out.append(sep + _json_str(key) + ": " + text)
+            else:
+                out.append(sep + _json_str(key) + ": ")
+                _indented(item, level + 1, out)
             sep = "," + pad
         out.append("\n" + " " * level + "}")
     elif isinstance(value, (list, tuple)):
@@ -90,11 +107,15 @@ def _indented(value, level: int, out: list[str]) -> None:
         pad = "\n" + " " * (level + 1)
         sep = "[" + pad
         for item in value:
-            out.append(sep)
-            _indented(item, level + 1, out)
+            text = _scalar(item)
+            if text is not None:
+                out.append(sep + text)
+            else:
+                out.append(sep)
+                _indented(item, level + 1, out)
             sep = "," + pad
         out.append("\n" + " " * level + "]")
-    else:  # floats, int subclasses, anything unusual: the json module decides
+    else:  # NaN, infinities, subclasses, anything unusual: the json module decides
         raise _Unsupported(value)
 
 

@@ -92,13 +92,15 @@ class StatisticsGenerator(FamilyGenerator):
 
     def compute_figures(self) -> dict:
         """Year figures and accountability metrics city-wide (by year) and per (body, year)."""
-        return {
-            "city": {y: st.year_figures(self.ds, y) for y in self.years},
-            "body": {(aid, y): st.year_figures(part, y) for aid, part in self.parts.items() for y in self.years},
-            "city_acc": {y: st.accountability(self.ds, year=y) for y in self.years},
-            "body_acc": {(aid, y): st.accountability(part, year=y)
-                         for aid, part in self.parts.items() for y in self.years},
-        }
+        with st.memoized():  # the same cases are read for the city and for their body
+            return {
+                "city": {y: st.year_figures(self.ds, y) for y in self.years},
+                "body": {(aid, y): st.year_figures(part, y) for aid, part in self.parts.items()
+                         for y in self.years},
+                "city_acc": {y: st.accountability(self.ds, year=y) for y in self.years},
+                "body_acc": {(aid, y): st.accountability(part, year=y)
+                             for aid, part in self.parts.items() for y in self.years},
+            }
 
     def published_by_body_year(self, kind: str) -> dict[tuple[str, int], list[dict]]:
         """Published decisions of one kind by (body, decision year), newest first: the records
