@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 
 import pytest
 
@@ -44,11 +45,6 @@ def test_a_child_that_dies_without_a_result_fails():
 def test_the_child_dies_with_its_parent(tmp_path):
     """kill -9 of the build process must not leave the search child running (it would hold
     the publish lock and write into a dead build's output)."""
-    import signal
-    import subprocess
-    import sys
-    import time
-
     pid_file = tmp_path / "child.pid"
     script = f"""
 import os, sys, time
@@ -60,26 +56,7 @@ def step():
 job = ForkedJob(step, "test.orphan")
 time.sleep(60)
 """
-    parent = subprocess.Popen([sys.executable, "-c", script])
-    deadline = time.time() + 20
-    while not pid_file.exists() or not pid_file.read_text():
-        assert time.time() < deadline, "the child never started"
-        time.sleep(0.05)
-    child = int(pid_file.read_text())
-    parent.send_signal(signal.SIGKILL)
-    parent.wait()
-    deadline = time.time() + 10
-    while time.time() < deadline:
-        try:
-            os.kill(child, 0)
-        except ProcessLookupError:
-            return
-        with open(f"/proc/{child}/stat") as fh:  # a zombie (reaped by init soon) is dead too
-            if fh.read().split(") ", 1)[1].startswith("Z"):
-                return
-        time.sleep(0.05)
-    os.kill(child, signal.SIGKILL)
-    raise AssertionError("the child outlived its killed parent")
+    assert_child_dies_with_parent(script, pid_file)
 
 
 # SpawnedJob: a fresh interpreter (no copy of the build's heap); steps are module-level functions
@@ -152,10 +129,6 @@ print(SpawnedJob(build_index, (docs, {str(tmp_path)!r}, {{}}, None, None, None),
 
 
 def test_the_spawned_child_dies_with_its_parent(tmp_path):
-    import signal
-    import subprocess
-    import time
-
     pid_file = tmp_path / "child.pid"
     (tmp_path / "slow_step.py").write_text(f"""
 import os, time
@@ -171,8 +144,17 @@ from slow_step import step
 job = SpawnedJob(step, (), "test.spawned_orphan")
 time.sleep(60)
 """
+    assert_child_dies_with_parent(script, pid_file)
+
+
+def assert_child_dies_with_parent(script: str, pid_file, start_timeout: float = 30) -> None:
+    """Run `script` (it starts a background job whose step writes its pid to pid_file), SIGKILL
+    it once the job runs, and require the job's process to be gone within 10 s."""
+    import signal
+    import subprocess
+
     parent = subprocess.Popen([sys.executable, "-c", script])
-    deadline = time.time() + 30
+    deadline = time.time() + start_timeout
     while not pid_file.exists() or not pid_file.read_text():
         assert time.time() < deadline, "the child never started"
         time.sleep(0.05)
@@ -190,4 +172,4 @@ time.sleep(60)
                 return
         time.sleep(0.05)
     os.kill(child, signal.SIGKILL)
-    raise AssertionError("the spawned child outlived its parent")
+    raise AssertionError("the child outlived its killed parent")
