@@ -20,12 +20,9 @@ _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 def fork_safe() -> bool:
     """True when only the main thread runs (tqdm's monitor thread is allowed: it only sleeps and
-    touches tqdm's own lock, which workers never use), or threads marked `thread.fork_safe = True`
-    by their owner because they hold no lock a child could need (e.g. a sampler that only reads
-    /proc, like the benchmark's memory probe: without the mark, measuring would turn the scrub and
-    leak-gate pools off and change what is measured)."""
+    touches tqdm's own lock, which workers never use)."""
     return all(t is threading.main_thread() or type(t).__name__ == "TMonitor"
-               or getattr(t, "fork_safe", False) for t in threading.enumerate())
+               for t in threading.enumerate())
 
 
 def die_with_parent(parent_pid: int | None = None) -> None:

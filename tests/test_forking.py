@@ -1,4 +1,4 @@
-"""fork_safe: forking is refused while another thread runs, unless that thread is marked safe.
+"""fork_safe: forking is refused while another thread runs.
 
 Each case runs in a fresh interpreter: earlier tests in the suite leave threads behind (a test
 HTTP server, Playwright's event loop), which rightly make forking unsafe in the test process."""
@@ -16,7 +16,6 @@ import threading
 from pipeline.forking import fork_safe
 stop = threading.Event()
 thread = threading.Thread(target=stop.wait, name="sampler", daemon=True)
-thread.fork_safe = {mark}
 thread.start()
 print(fork_safe())
 stop.set()
@@ -34,8 +33,4 @@ def test_only_the_main_thread_is_fork_safe():
 
 
 def test_another_thread_makes_forking_unsafe():
-    assert _fresh(_WITH_THREAD.format(mark=False)) == "False"
-
-
-def test_a_thread_marked_fork_safe_is_allowed():
-    assert _fresh(_WITH_THREAD.format(mark=True)) == "True"
+    assert _fresh(_WITH_THREAD) == "False"
