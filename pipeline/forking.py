@@ -1,4 +1,5 @@
-"""Helpers for the build's forked worker processes (scrub pool, leak-gate pool, search index).
+"""Helpers for the build's child processes (the forked scrub and leak-gate pools, the spawned
+search index).
 
 Two rules keep forking safe:
 - fork only when no other thread could hold a lock the child would inherit held (fork_safe);

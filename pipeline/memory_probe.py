@@ -1,9 +1,9 @@
 """Peak memory of a process tree, for the benchmark: what the build really occupies in RAM.
 
 ru_maxrss answers "how large did this one process get", and RUSAGE_CHILDREN only gives the largest
-reaped child. The build forks (the search-index process, the leak-gate pool); a forked child's RSS
-counts every page it still shares with its parent, so adding the parent's and the child's RSS counts
-the shared heap twice. The proportional set size (Pss, /proc/PID/smaps_rollup) splits each shared
+reaped child. The build forks worker pools (the pull's scrub pool, the leak-gate pool); a forked
+child's RSS counts every page it still shares with its parent, so adding the parent's and the
+child's RSS counts the shared heap twice. The proportional set size (Pss, /proc/PID/smaps_rollup) splits each shared
 page between the processes that map it, so the sum over the tree is the memory the build occupies.
 A sampler process reads that sum repeatedly; a spike shorter than its interval can be missed,
 which is why the benchmark reports the build process's exact ru_maxrss next to it.
