@@ -18,6 +18,7 @@ import statistics as pystats
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 
 from pipeline import workdays
@@ -57,12 +58,22 @@ ENTRY_LIMIT_WORKDAYS = 3
 
 
 def parse_date(value) -> date | None:
+    if type(value) is str:  # the usual case: a content date string, one of a few thousand days
+        return _parse_iso(value) if value else None
     if not value:
         return None
     if isinstance(value, date):
         return value
     try:
         return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _parse_iso(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text[:10])
     except ValueError:
         return None
 
@@ -94,6 +105,16 @@ class Dataset:
     @property
     def matter_category(self) -> dict[str, str]:
         return {m["id"]: m.get("category") for m in self.matters if m.get("id")}
+
+    def agency_ids(self) -> list[str]:
+        """Every body named by a matter, case or decision, in order of first appearance (the
+        keys of by_agency())."""
+        seen: dict[str, None] = {}
+        for name in ("matters", "cases", "penalty_facts", "permit_facts"):
+            for item in getattr(self, name):
+                if item.get("agency_id"):
+                    seen.setdefault(item["agency_id"])
+        return list(seen)
 
     def by_agency(self) -> dict[str, "Dataset"]:
         """One Dataset per body (one pass), so per-body figures cost O(records), not O(bodies × records).
@@ -263,9 +284,20 @@ def actions_by_type(ds: Dataset, *, year: int | None = None, agency_id: str | No
     counts["行政处罚"] = len(select(ds.penalty_facts, year=year, agency_id=agency_id))
     category = ds.matter_category
     for case in select_cases(ds.cases, year=year, agency_id=agency_id):
-        kind = category.get(case.get("matter_id"))
-        if kind and kind not in ("行政许可", "行政处罚"):
+        kind = case_action_type(case, category)
+        if kind:
             counts[kind] += 1
+    return actions_in_order(counts)
+
+
+def case_action_type(case: dict, category: dict[str, str]) -> str | None:
+    """The power type a case counts under (its matter's category), None for 许可/处罚 (those count
+    by their decisions) or an unknown matter."""
+    kind = category.get(case.get("matter_id"))
+    return kind if kind and kind not in ("行政许可", "行政处罚") else None
+
+
+def actions_in_order(counts: Counter) -> dict[str, int]:
     return _ordered(counts, POWER_TYPES, keep=("行政许可", "行政处罚"))
 
 
@@ -286,7 +318,10 @@ def fine_band(fine_yuan) -> str:
 
 
 def penalties_by_fine_band(penalty_facts: list[dict]) -> dict[str, int]:
-    counts = Counter(fine_band(f.get("fine_yuan")) for f in penalty_facts)
+    return fine_bands_in_order(Counter(fine_band(f.get("fine_yuan")) for f in penalty_facts))
+
+
+def fine_bands_in_order(counts: Counter) -> dict[str, int]:
     return {label: counts.get(label, 0) for label in [b[0] for b in FINE_BANDS] + [NO_FINE]}
 
 
@@ -296,12 +331,21 @@ def current_stage(case: dict) -> str:
 
 
 def _current_stage(case: dict) -> str:
-    events = sorted(case.get("events") or (),
-                    key=lambda e: (str(e.get("date") or ""), _stage_rank(e.get("stage"))))
-    return events[-1]["stage"] if events else "立案"
+    # the last event in (date, stage order), the later one of equals: sorted(...)[-1] without a sort
+    latest, latest_key = None, None
+    for event in case.get("events") or ():
+        key = (str(event.get("date") or ""), _stage_rank(event.get("stage")))
+        if latest is None or key >= latest_key:
+            latest, latest_key = event, key
+    return latest["stage"] if latest is not None else "立案"
+
+
+_STAGE_RANK = {stage: rank for rank, stage in enumerate(STAGES)}
 
 
 def _stage_rank(stage) -> int:
+    if type(stage) is str:
+        return _STAGE_RANK.get(stage, len(STAGES))
     return STAGES.index(stage) if stage in STAGES else len(STAGES)
 
 
@@ -336,7 +380,10 @@ class Durations:
 
 def decision_durations(cases: list[dict]) -> Durations:
     """Median (mean of the two middle values for an even count) and nearest-rank 90th percentile."""
-    days = [d for d in (days_to_decision(c) for c in cases) if d is not None]
+    return durations_of([d for d in (days_to_decision(c) for c in cases) if d is not None])
+
+
+def durations_of(days: list[int]) -> Durations:
     return Durations(len(days), pystats.median(days) if days else None, percentile(days, 90))
 
 
@@ -346,13 +393,13 @@ def _ordinary(case: dict) -> bool:
 
 def pending_overdue(cases: list[dict], as_of: date) -> list[dict]:
     """Ordinary-procedure cases still undecided more than 90 days after 立案 at as_of (not closed)."""
-    out = []
-    for case in cases:
-        filed = _event_date(case, "立案")
-        if (_ordinary(case) and filed and _event_date(case, "决定") is None
-                and current_stage(case) != "结案" and (as_of - filed).days > DECISION_LIMIT_DAYS):
-            out.append(case)
-    return out
+    return [case for case in cases if is_pending_overdue(case, as_of)]
+
+
+def is_pending_overdue(case: dict, as_of: date) -> bool:
+    filed = _event_date(case, "立案")
+    return bool(_ordinary(case) and filed and _event_date(case, "决定") is None
+                and current_stage(case) != "结案" and (as_of - filed).days > DECISION_LIMIT_DAYS)
 
 
 def supervision_for(supervision: list[dict], year: int) -> dict | None:
@@ -393,6 +440,17 @@ class Metric:
         """Share complying in percent (one decimal), None when nothing is subject to the rule."""
         return round(100 * self.ok / self.total, 1) if self.total else None
 
+    def record(self, judgement: "Judgement | str | None") -> None:
+        """Add one record's judgement (None: the record is not subject to the rule)."""
+        if judgement is None:
+            return
+        if judgement is MISSING:
+            self.missing += 1
+            return
+        if judgement.estimated:
+            self.estimated = True
+        self.add(judgement.ok, judgement.ref, judgement.listable, judgement.detail)
+
     def add(self, ok: bool, ref: tuple[str, str | None], listable: bool, detail: str = "") -> None:
         self.total += 1
         if ok:
@@ -404,19 +462,68 @@ class Metric:
             self.hidden += 1
 
 
-def _workdays(start: date, end: date, metric: Metric) -> int:
-    """Working days after start up to end; flags the metric when the count is estimated."""
-    count, known = _workday_count(start, end)
-    if not known:
-        metric.estimated = True
-    return count
+class Judgement(NamedTuple):
+    """One record judged against one accountability rule (what Metric.record adds up)."""
+
+    ok: bool
+    ref: tuple[str, str | None]     # how a failure is listed: (content kind, published id)
+    listable: bool                  # the record behind ref is published right now
+    detail: str = ""                # what went wrong, shown beside a listed failure
+    estimated: bool = False         # a working-day count ran past the known holiday calendar
+
+
+# A record subject to a rule that lacks the date to judge it: counted apart (Metric.missing).
+MISSING = "missing"
 
 
 @functools.lru_cache(maxsize=1 << 16)
 def _workday_count(start: date, end: date) -> tuple[int, bool]:
     """(working days, calendar known): a pure function of the two dates (the holiday calendar is
-    fixed for the process), asked for the same pairs city-wide and per body."""
-    return workdays.workdays_between(start, end), workdays.calendar_known_between(start, end)
+    fixed for the process), asked for the same pairs again and again."""
+    return _WORKDAYS.between(start, end), workdays.calendar_known_between(start, end)
+
+
+class RunningWorkdays:
+    """workdays.workdays_between(start, end) as the difference of two running counts over the
+    calendar: each calendar day is asked once whether it is a working day, not once per span
+    that covers it (~30k spans of up to 90+ days in a large build)."""
+
+    MARGIN = 400  # days added on each side when the covered range grows
+
+    def __init__(self) -> None:
+        self.first = 0              # ordinal of the first covered day
+        self.counts: list[int] = []  # counts[i]: working days in (first, first + i]
+
+    def between(self, start: date, end: date) -> int:
+        """Working days after start up to and including end; negative when end is before start."""
+        lo, hi = min(start, end).toordinal(), max(start, end).toordinal()
+        if not self.counts or lo < self.first or hi >= self.first + len(self.counts):
+            self._cover(lo, hi)
+        return self.counts[end.toordinal() - self.first] - self.counts[start.toordinal() - self.first]
+
+    def _cover(self, lo: int, hi: int) -> None:
+        lo = max(1, lo - self.MARGIN)
+        hi = min(date.max.toordinal(), hi + self.MARGIN)
+        if self.counts:  # keep what was covered: one range from the lowest to the highest day asked
+            lo, hi = min(lo, self.first), max(hi, self.first + len(self.counts) - 1)
+        counts, running = [0], 0
+        for ordinal in range(lo + 1, hi + 1):
+            running += workdays.is_workday(date.fromordinal(ordinal))
+            counts.append(running)
+        self.first, self.counts = lo, counts
+
+
+_WORKDAYS = RunningWorkdays()
+
+
+def judge_disclosure(ds: Dataset, kind: str, fact: dict) -> Judgement | str | None:
+    """A 许可/处罚 decision online within 7 working days? Subject: decisions that went online."""
+    decided, disclosed = parse_date(fact.get("decision_date")), parse_date(fact.get("disclosed_date"))
+    if not decided or not disclosed:
+        return MISSING if fact.get("published") else None
+    n, known = _workday_count(decided, disclosed)
+    return Judgement(n <= DISCLOSURE_LIMIT_WORKDAYS, (kind, fact.get("id")), ds.is_published(kind, fact.get("id")),
+                     f"决定后第{n}个工作日公示", not known)
 
 
 def disclosure_timeliness(ds: Dataset, *, year: int | None = None, agency_id: str | None = None) -> Metric:
@@ -428,13 +535,7 @@ def disclosure_timeliness(ds: Dataset, *, year: int | None = None, agency_id: st
     metric = Metric()
     for kind, facts in (("penalties", ds.penalty_facts), ("permits", ds.permit_facts)):
         for fact in select(facts, year=year, agency_id=agency_id):
-            decided, disclosed = parse_date(fact.get("decision_date")), parse_date(fact.get("disclosed_date"))
-            if not decided or not disclosed:
-                metric.missing += bool(fact.get("published"))
-                continue
-            n = _workdays(decided, disclosed, metric)
-            metric.add(n <= DISCLOSURE_LIMIT_WORKDAYS, (kind, fact.get("id")), ds.is_published(kind, fact.get("id")),
-                       f"决定后第{n}个工作日公示")
+            metric.record(judge_disclosure(ds, kind, fact))
     _sort(metric)
     return metric
 
@@ -445,19 +546,23 @@ def _case_ref(ds: Dataset, case: dict) -> tuple[tuple[str, str | None], bool]:
     return ("penalties", decision), bool(case.get("published")) and ds.is_published("penalties", decision)
 
 
+def judge_entry(ds: Dataset, case: dict) -> Judgement | str:
+    """立案 entered on the platform within ENTRY_LIMIT_WORKDAYS working days of the event?"""
+    event = _event(case, "立案")
+    happened = parse_date(event.get("date")) if event else None
+    entered = parse_date(event.get("entered_date")) if event else None
+    if not happened or not entered:
+        return MISSING
+    ref, listable = _case_ref(ds, case)
+    n, known = _workday_count(happened, entered)
+    return Judgement(n <= ENTRY_LIMIT_WORKDAYS, ref, listable, f"立案后第{n}个工作日录入", not known)
+
+
 def entry_timeliness(ds: Dataset, *, year: int | None = None, agency_id: str | None = None) -> Metric:
     """立案 entered on the platform within ENTRY_LIMIT_WORKDAYS working days of the event."""
     metric = Metric()
     for case in select_cases(ds.cases, year=year, agency_id=agency_id):
-        event = _event(case, "立案")
-        happened = parse_date(event.get("date")) if event else None
-        entered = parse_date(event.get("entered_date")) if event else None
-        if not happened or not entered:
-            metric.missing += 1
-            continue
-        ref, listable = _case_ref(ds, case)
-        n = _workdays(happened, entered, metric)
-        metric.add(n <= ENTRY_LIMIT_WORKDAYS, ref, listable, f"立案后第{n}个工作日录入")
+        metric.record(judge_entry(ds, case))
     _sort(metric)
     return metric
 
@@ -470,16 +575,31 @@ def reviewed_before_decision(case: dict) -> bool | None:
     return reviewed is not None and reviewed <= decided
 
 
+def judge_legal_review(ds: Dataset, case: dict) -> Judgement | None:
+    """A decided major case reviewed before its decision? Subject: cases marked major."""
+    if case.get("major") is not True:
+        return None
+    ref, listable = _case_ref(ds, case)
+    detail = "法制审核晚于决定" if _event_date(case, "法制审核") else "无法制审核记录"
+    return Judgement(bool(reviewed_before_decision(case)), ref, listable, detail)
+
+
 def legal_review_coverage(ds: Dataset, *, year: int | None = None, agency_id: str | None = None) -> Metric:
     """Decided major cases (by decision year) with legal review before the decision."""
     metric = Metric()
     for case in select_cases(ds.cases, year=year, agency_id=agency_id, stage="决定"):
-        if case.get("major") is True:
-            ref, listable = _case_ref(ds, case)
-            detail = "法制审核晚于决定" if _event_date(case, "法制审核") else "无法制审核记录"
-            metric.add(bool(reviewed_before_decision(case)), ref, listable, detail)
+        metric.record(judge_legal_review(ds, case))
     _sort(metric)
     return metric
+
+
+def judge_deadline(ds: Dataset, case: dict) -> Judgement | None:
+    """An ordinary-procedure case decided within 90 days of 立案? Subject: decided ordinary cases."""
+    days = days_to_decision(case)
+    if not _ordinary(case) or days is None:
+        return None
+    ref, listable = _case_ref(ds, case)
+    return Judgement(days <= DECISION_LIMIT_DAYS, ref, listable, f"立案后第{days}日作出决定")
 
 
 def decision_deadline(ds: Dataset, *, year: int | None = None, agency_id: str | None = None) -> Metric:
@@ -498,10 +618,7 @@ def decision_deadline(ds: Dataset, *, year: int | None = None, agency_id: str | 
 def _decision_deadline(ds: Dataset, year: int | None, agency_id: str | None) -> Metric:
     metric = Metric()
     for case in select_cases(ds.cases, year=year, agency_id=agency_id, stage="决定"):
-        days = days_to_decision(case)
-        if _ordinary(case) and days is not None:
-            ref, listable = _case_ref(ds, case)
-            metric.add(days <= DECISION_LIMIT_DAYS, ref, listable, f"立案后第{days}日作出决定")
+        metric.record(judge_deadline(ds, case))
     _sort(metric)
     return metric
 
@@ -514,7 +631,7 @@ def _notice_key(kind: str, record: dict) -> tuple:
             str(record.get("status_date") or ""))
 
 
-def _notice_ids(ds: Dataset) -> dict[tuple, str | None]:
+def notice_ids(ds: Dataset) -> dict[tuple, str | None]:
     """(kind, agency, decision date, status, status date) -> the one published notice with those
     values (None when several share them: then no notice can be told apart)."""
     index: dict[tuple, str | None] = {}
@@ -522,6 +639,20 @@ def _notice_ids(ds: Dataset) -> dict[tuple, str | None]:
         key = _notice_key(notice.get("kind"), notice)
         index[key] = None if key in index else notice.get("id")
     return index
+
+
+def judge_withdrawal(ds: Dataset, kind: str, fact: dict, notices: dict) -> Judgement | str | None:
+    """A withdrawn decision taken down within 3 working days? Subject: withdrawn decisions.
+    `notices` is notice_ids(ds)."""
+    if fact.get("status") not in WITHDRAWN_STATUSES:
+        return None
+    changed, removed = parse_date(fact.get("status_date")), parse_date(fact.get("withdrawn_published_date"))
+    if not changed or not removed:
+        return MISSING
+    n, known = _workday_count(changed, removed)
+    notice = fact.get("id") or notices.get(_notice_key(_NOTICE_KIND[kind], fact))
+    return Judgement(n <= WITHDRAWAL_LIMIT_WORKDAYS, ("withdrawals", notice),
+                     ds.is_published("withdrawals", notice), f"{fact['status']}后第{n}个工作日撤下", not known)
 
 
 def withdrawal_timeliness(ds: Dataset, *, year: int | None = None, agency_id: str | None = None) -> Metric:
@@ -533,19 +664,10 @@ def withdrawal_timeliness(ds: Dataset, *, year: int | None = None, agency_id: st
     one notice has them.
     """
     metric = Metric()
-    notices = _notice_ids(ds)
+    notices = notice_ids(ds)
     for kind, facts in (("penalties", ds.penalty_facts), ("permits", ds.permit_facts)):
         for fact in select(facts, year=year, agency_id=agency_id, date_key="status_date"):
-            if fact.get("status") not in WITHDRAWN_STATUSES:
-                continue
-            changed, removed = parse_date(fact.get("status_date")), parse_date(fact.get("withdrawn_published_date"))
-            if not changed or not removed:
-                metric.missing += 1
-                continue
-            n = _workdays(changed, removed, metric)
-            notice = fact.get("id") or notices.get(_notice_key(_NOTICE_KIND[kind], fact))
-            metric.add(n <= WITHDRAWAL_LIMIT_WORKDAYS, ("withdrawals", notice),
-                       ds.is_published("withdrawals", notice), f"{fact['status']}后第{n}个工作日撤下")
+            metric.record(judge_withdrawal(ds, kind, fact, notices))
     _sort(metric)
     return metric
 

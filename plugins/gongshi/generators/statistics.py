@@ -22,6 +22,7 @@ from pipeline import workdays
 
 from .. import charts, urls
 from .. import statistics as st
+from .. import statistics_pass
 from ..base import FamilyGenerator
 from ..render_cache import DerivedCache, code_digest
 
@@ -68,13 +69,13 @@ class StatisticsGenerator(FamilyGenerator):
     def generate_context(self):
         ds = st.dataset_from_store(self.store)
         self.ds = ds
-        self.parts = ds.by_agency()
+        self.bodies = ds.agency_ids()
         self.years = [y for y in ds.years() if y <= ds.as_of.year]
         agencies = self.store.by_id("agencies")
         # bodies with a page of their own; figures may name a body the agencies table lacks
         self.agency_pages = set(agencies)
-        self.agency_names = {aid: (agencies.get(aid) or {}).get("name") or aid for aid in self.parts}
-        self.agency_order = sorted(self.parts, key=lambda a: (self.agency_names[a], a))
+        self.agency_names = {aid: (agencies.get(aid) or {}).get("name") or aid for aid in self.bodies}
+        self.agency_order = sorted(self.bodies, key=lambda a: (self.agency_names[a], a))
         self.published_decisions = {kind: self.published_by_body_year(kind) for kind in ("penalties", "permits")}
         # every figure, reused from the last build when its inputs are unchanged (render cache on):
         # a changed penalty text changes no figure, only the pages listing that penalty
@@ -85,22 +86,15 @@ class StatisticsGenerator(FamilyGenerator):
         files = self.store.inputs_digest(FIGURE_INPUTS)
         if files is None:
             return None
-        digest = hashlib.sha256(code_digest(st, workdays, chinese_calendar).encode() + files.encode())
+        code = code_digest(st, statistics_pass, workdays, chinese_calendar)
+        digest = hashlib.sha256(code.encode() + files.encode())
         for kind in sorted(self.ds.published):
             digest.update(kind.encode() + b"\0" + "\0".join(sorted(self.ds.published[kind])).encode())
         return digest.hexdigest()
 
     def compute_figures(self) -> dict:
         """Year figures and accountability metrics city-wide (by year) and per (body, year)."""
-        with st.memoized():  # the same cases are read for the city and for their body
-            return {
-                "city": {y: st.year_figures(self.ds, y) for y in self.years},
-                "body": {(aid, y): st.year_figures(part, y) for aid, part in self.parts.items()
-                         for y in self.years},
-                "city_acc": {y: st.accountability(self.ds, year=y) for y in self.years},
-                "body_acc": {(aid, y): st.accountability(part, year=y)
-                             for aid, part in self.parts.items() for y in self.years},
-            }
+        return statistics_pass.all_figures(self.ds, self.years)
 
     def published_by_body_year(self, kind: str) -> dict[tuple[str, int], list[dict]]:
         """Published decisions of one kind by (body, decision year), newest first: the records
