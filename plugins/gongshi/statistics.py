@@ -232,21 +232,33 @@ def select(items: list[dict], *, year: int | None = None, agency_id: str | None 
     return _grouped(items, f"date:{date_key}", lambda i: year_of(i.get(date_key)), year, agency_id)
 
 
-def _first_dates(case: dict) -> dict[str, date]:
-    """Stage -> date of its first event with a valid date (one pass over the events)."""
+def _scan_events(case: dict) -> tuple[dict[str, date], dict | None]:
+    """(stage -> date of its first event with a valid date, the latest event): one pass over the
+    events for both."""
     dates: dict[str, date] = {}
+    # current stage: the last event in (date, stage order), the later one of equals, i.e.
+    # sorted(events, key=...)[-1] without the sort
+    latest, latest_key = None, None
     for event in case.get("events") or ():
         stage = event.get("stage")
         if type(stage) is str and stage not in dates:
             when = parse_date(event.get("date"))
             if when:
                 dates[stage] = when
-    return dates
+        key = (str(event.get("date") or ""), _stage_rank(stage))
+        if latest is None or key >= latest_key:
+            latest, latest_key = event, key
+    return dates, latest
+
+
+def _first_dates(case: dict) -> dict[str, date]:
+    """Stage -> date of its first event with a valid date."""
+    return _memo("events", case, _scan_events)[0]
 
 
 def _event_date(case: dict, stage: str) -> date | None:
     """Date of the first event of this stage; 立案 falls back to the case's filed_date."""
-    when = _memo("dates", case, _first_dates).get(stage)
+    when = _first_dates(case).get(stage)
     if when is not None:
         return when
     return parse_date(case.get("filed_date")) if stage == "立案" else None
@@ -327,16 +339,7 @@ def fine_bands_in_order(counts: Counter) -> dict[str, int]:
 
 def current_stage(case: dict) -> str:
     """The latest event's stage (events are sorted by date, then stage order); 立案 without events."""
-    return _memo("stage", case, _current_stage)
-
-
-def _current_stage(case: dict) -> str:
-    # the last event in (date, stage order), the later one of equals: sorted(...)[-1] without a sort
-    latest, latest_key = None, None
-    for event in case.get("events") or ():
-        key = (str(event.get("date") or ""), _stage_rank(event.get("stage")))
-        if latest is None or key >= latest_key:
-            latest, latest_key = event, key
+    latest = _memo("events", case, _scan_events)[1]
     return latest["stage"] if latest is not None else "立案"
 
 
