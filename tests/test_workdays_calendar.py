@@ -70,3 +70,12 @@ def test_negative_and_zero():
     assert add_workdays(date(2026, 3, 3), 0) == date(2026, 3, 3)
     assert workdays_between(date(2026, 3, 2), date(2026, 2, 13)) == -7
     assert workdays_between(date(2026, 3, 2), date(2026, 3, 2)) == 0
+
+
+def test_is_workday_equals_chinese_calendar_on_every_known_day():
+    # is_workday applies chinese_calendar's rule itself for speed: the same answer on every day
+    day = date(2004, 1, 1)
+    while calendar_known(day):
+        assert is_workday(day) == chinese_calendar.is_workday(day), day
+        day += timedelta(days=1)
+    assert day.year > 2025
