@@ -1,12 +1,14 @@
 """Every statistics and accountability figure, computed from the pipeline's content records.
 
 Pure functions over plain dicts (docs/content-contract.md), no Pelican import, so each figure can be
-unit-tested on a hand-built content tree. The generators only render what is computed here.
+unit-tested on a hand-built content tree. The generators only render what is computed here. A
+build gets every figure at once from statistics_pass.all_figures, which applies the same rules
+(the judge_* functions and the shared building blocks below) in one pass over the records.
 
 Privacy (domain §8): figures count unpublished records too (natural persons, pending cases, withheld
 or expired decisions), but a figure only ever *lists* records that are published right now. Every
-list of records a figure exposes goes through `_split()`, which keeps the ids of published records
-and reduces the rest to a count.
+list of records a figure exposes is built by `Metric.add`, which keeps the ids of published records
+(`listable`, from Dataset.is_published) and reduces the rest to a count (`hidden`).
 """
 
 from __future__ import annotations
