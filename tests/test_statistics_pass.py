@@ -69,6 +69,11 @@ def test_running_workdays_equal_the_day_by_day_count():
         end = end or start + timedelta(days=rng.randrange(-20, 120))
         assert counter.between(start, end) == workdays.workdays_between(start, end), (start, end)
     assert counter.between(date(2026, 2, 13), date(2026, 3, 2)) == 7   # Spring Festival (figures test)
+    # a stray far date is counted day by day and does not stretch the covered range
+    covered = len(counter.counts)
+    for start, end in ((date(1, 1, 1), date(1, 3, 1)), (date(9999, 12, 1), date(9999, 12, 31))):
+        assert counter.between(start, end) == workdays.workdays_between(start, end)
+    assert len(counter.counts) == covered
 
 
 def test_current_stage_is_the_last_of_the_sorted_events():

@@ -494,6 +494,7 @@ class RunningWorkdays:
     that covers it (~30k spans of up to 90+ days in a large build)."""
 
     MARGIN = 400  # days added on each side when the covered range grows
+    LIMIT = 100 * 366  # a stray date far from the rest is counted day by day, not covered
 
     def __init__(self) -> None:
         self.first = 0              # ordinal of the first covered day
@@ -503,6 +504,8 @@ class RunningWorkdays:
         """Working days after start up to and including end; negative when end is before start."""
         lo, hi = min(start, end).toordinal(), max(start, end).toordinal()
         if not self.counts or lo < self.first or hi >= self.first + len(self.counts):
+            if max(hi, self.first + len(self.counts)) - min(lo, self.first or lo) > self.LIMIT:
+                return workdays.workdays_between(start, end)
             self._cover(lo, hi)
         return self.counts[end.toordinal() - self.first] - self.counts[start.toordinal() - self.first]
 
