@@ -67,9 +67,18 @@ def run(args) -> int:
         if results:
             print(json.dumps({"summary": summary(results)}, ensure_ascii=False), flush=True)
     finally:
+        for scale in scales:  # the floors' pages, kept while other scales were measured
+            shutil.rmtree(workdir / f"scale-{scale}" / "floor", ignore_errors=True)
         if not args.keep and args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
     return 0 if all("error" not in r for r in results) else 1
+
+
+# ext4 (as on the benchmark VMs) skips inodes freed in the last ~30 s when it creates a file or a
+# folder, reading each one it skips: right after a large delete, every create costs up to 5x the
+# kernel time, and identical runs differ by that much. The bench therefore never deletes between
+# measurements, and waits this long after the deletes it must make before a cold build.
+SETTLE_S = 31
 
 
 def _run_child(scale: int, workdir: Path, flags: list[str]) -> dict:
@@ -210,8 +219,11 @@ def measure_scale(scale: int, workdir: Path, browser: bool = True,
     p = _paths(workdir)
     demo = {} if (p["exports"] / "sources.yaml").exists() else {"demo": make_demo(scale, workdir)}
     # a cold full build: no render cache, no derived lookup keys from an earlier run
-    for folder in (p["output"], p["cache"], p["codes"].parent):
-        shutil.rmtree(folder, ignore_errors=True)
+    old = [f for f in (p["output"], p["cache"], p["codes"].parent, workdir / "floor") if f.exists()]
+    for folder in old:
+        shutil.rmtree(folder)
+    if old:
+        time.sleep(SETTLE_S)
     from pipeline.memory_probe import TreeMemory
 
     with TreeMemory() as memory:
@@ -224,7 +236,9 @@ def measure_scale(scale: int, workdir: Path, browser: bool = True,
     rss_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     stages = built["stages"]
     pages = sum(1 for _ in p["output"].rglob("*.html"))
-    floor = floor_seconds(pages, workdir / "floor")
+    # kept until the bench ends (main() deletes it): deleting it now would slow the next
+    # scale's cold build (SETTLE_S)
+    floor = floor_seconds(pages, workdir / "floor", keep=True)
     full = {"wall_s": _total(stages, "wall_s"), "cpu_s": _total(stages, "cpu_s")}
     for name, family in (("search_index", "search"), ("lookup", "lookup")):
         stages[name] = family_figures(stages["render"], family)
@@ -328,24 +342,26 @@ _FLOOR_TEMPLATE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-
 <dl>{% for k, v in fields %}<dt>{{ k }}</dt><dd>{{ v }}</dd>{% endfor %}</dl></body></html>"""
 
 
-def floor_seconds(pages: int, folder: Path, runs: int = 3) -> dict:
-    """Bare Jinja2: render `pages` minimal pages and write them to disk, `runs` times; the median
-    run's wall and CPU seconds, and every run's CPU. On this kind of VM creating a folder or a file
-    costs 30-400 us depending on what the disk did just before, so one run can be off by 2x."""
+def floor_seconds(pages: int, folder: Path, runs: int = 3, keep: bool = False) -> dict:
+    """Bare Jinja2: render `pages` minimal pages and write them to disk, `runs` times, each run into
+    a new folder under `folder`; the median run's wall and CPU seconds, and every run's CPU.
+    Nothing is deleted between runs (see SETTLE_S); the folder goes at the end unless `keep`."""
     import jinja2
 
     env = jinja2.Environment(autoescape=True)
     template = env.from_string(_FLOOR_TEMPLATE)
     measured = []
-    for _ in range(runs):
-        shutil.rmtree(folder, ignore_errors=True)
+    for run in range(runs):
+        root = folder / f"run-{run}"
+        shutil.rmtree(root, ignore_errors=True)
         with Clock() as c:
             for i in range(pages):
-                path = folder / str(i // 1000) / str(i) / "index.html"
+                path = root / str(i // 1000) / str(i) / "index.html"
                 path.parent.mkdir(parents=True, exist_ok=True)
                 html = template.render(title=f"页面 {i}", fields=[("编号", i), ("名称", "示例" * 5)] * 4)
                 path.write_text(html, encoding="utf-8")
         measured.append(c.figures())
-    shutil.rmtree(folder, ignore_errors=True)
+    if not keep:
+        shutil.rmtree(folder, ignore_errors=True)
     median = sorted(measured, key=lambda f: f["cpu_s"])[len(measured) // 2]
     return {**median, "runs_cpu_s": [f["cpu_s"] for f in measured]}

@@ -50,6 +50,13 @@ def test_floor_renders_and_cleans_up(tmp_path):
     assert not (tmp_path / "floor").exists()
 
 
+def test_floor_keeps_every_run_when_asked(tmp_path):
+    # nothing is deleted between runs: each has its own folder (bench.SETTLE_S says why)
+    bench.floor_seconds(12, tmp_path / "floor", runs=2, keep=True)
+    for run in ("run-0", "run-1"):
+        assert len(list((tmp_path / "floor" / run).rglob("index.html"))) == 12
+
+
 def test_change_one_record_edits_the_first_published_penalty(tmp_path):
     exports, content = tmp_path / "exports", tmp_path / "content" / "penalties"
     exports.mkdir()
