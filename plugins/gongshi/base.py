@@ -21,6 +21,8 @@ import jinja2
 from pelican.generators import Generator
 
 from . import timings, urls
+from .file_io import create_file
+from .page_writer import PageWriter
 from .render_cache import PageCache, render_cache_file
 from .store import ContentStore
 
@@ -146,6 +148,10 @@ class FamilyGenerator(Generator):
             timings.record("render_cache.restore", time.perf_counter() - wall,
                            time.thread_time() - cpu)
 
+    @functools.cached_property
+    def _pages(self) -> PageWriter:
+        return PageWriter(self.output_path)
+
     def write(self, writer, path: str, template: str, **variables) -> None:
         """Write one page at `path` (relative to the output folder, e.g. 'agencies/x/index.html')."""
         # Pelican appends the template extension itself
@@ -156,9 +162,11 @@ class FamilyGenerator(Generator):
             return
         if cache and not key:
             cache.discard(path)  # last build's file: never written through (PageCache.discard)
-        writer.write_file(path, template, self.context, **variables)
+        # what writer.write_file(path, template, self.context, **variables) does, leaner
+        st = self._pages.write_page(writer, path, template, self.context, variables,
+                                    stat=bool(key))
         if key:
-            cache.store(path, key)
+            cache.store(path, key, st=st)
 
     def write_bytes(self, path: str, data: bytes) -> None:
         """Write a data file at `path` (relative to the output folder); with the render cache on,
@@ -167,10 +175,7 @@ class FamilyGenerator(Generator):
         if cache:
             cache.write_bytes(path, data)
             return
-        target = os.path.join(self.output_path, path)
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        with open(target, "wb") as fh:
-            fh.write(data)
+        create_file(os.path.join(self.output_path, path), data)
 
     def write_paginated(self, writer, kind: str, id: str | None, records: list, template: str,
                         **variables) -> None:
