@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections import ChainMap
 
 from pelican.plugins import signals
 from pelican.utils import sanitised_join
@@ -36,11 +37,24 @@ _WRITER_PARAMETERS = frozenset({"relative_urls", "paginated", "template_name",
                                 "override_output", "url"})
 
 
+def _flat_globals(globals_) -> dict:
+    """dict(template.globals): Jinja keeps them as ChainMap(template's own, env.globals), and
+    copying a ChainMap goes through Python-level __getitem__ per name; the maps are merged here
+    with C-level dict updates instead (same names, the first map winning)."""
+    if type(globals_) is ChainMap:
+        flat: dict = {}
+        for layer in reversed(globals_.maps):
+            flat.update(layer)
+        return flat
+    return dict(globals_)
+
+
 def render(template, context: dict, variables: dict, output_file: str) -> str:
     """template.render() of Writer.write_file's local context (context + localsiteurl +
     output_file + variables) on top of the template's globals, built as one dict that Jinja
     takes as it is (shared=True) instead of copying it."""
-    parent = {**template.globals, **context}
+    parent = _flat_globals(template.globals)
+    parent.update(context)
     parent["localsiteurl"] = context.get("localsiteurl")
     parent["output_file"] = output_file
     parent.update(variables)
