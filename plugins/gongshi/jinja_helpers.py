@@ -13,6 +13,7 @@ Globals every template can use:
   citations(items, fallback=None)  a record's citations as a linked list (Markup, CitationList)
   penalty_rows(rows, show_agency), permit_rows(…)  the <tr> rows of macros.penalty_table /
                    permit_table (Markup, table_rows.py)
+  catalogue_rows(rows, matters, agency_name, show_agency)  catalogue_list.html's rows (same)
 Filters: zh_date ('2024-03-05' -> '2024年3月5日'), zh_month ('2024-03' -> '2024年3月'),
   yuan (2000 -> '2,000'), or_dash (None/'' -> '—').
 """
@@ -251,10 +252,11 @@ def install(env, settings, store) -> None:
     env.globals.setdefault("page_numbers", page_numbers)
     linker = env.globals.setdefault("citation_url", CitationLinker(store))
     env.globals.setdefault("citations", CitationList(linker))
-    from .table_rows import PenaltyRows, PermitRows  # late: table_rows imports this module
+    from .table_rows import CatalogueRows, PenaltyRows, PermitRows  # late: imports this module
 
     env.globals.setdefault("penalty_rows", PenaltyRows(env))
     env.globals.setdefault("permit_rows", PermitRows(env))
+    env.globals.setdefault("catalogue_rows", CatalogueRows(env))
     env.globals.setdefault("nav_links", [(kind, label) for _, kind, label in sorted(NAV)])
     env.globals.setdefault("nav_html", nav_html(env.globals["nav_links"]))
     env.globals.setdefault("has_family", FAMILIES.__contains__)
