@@ -380,3 +380,17 @@ def test_catalogue_list_equals_the_template_loop(env):
         _same(env, "catalogue_list.html", {"rows": rows, "matters": matters, "total": len(rows),
                                            "agency_name": agency_name, "show_agency": show_agency,
                                            "page": 1, "pages": ["/c/", "/c/2/"][:1 + len(rows) % 2]})
+
+
+def test_rows_are_kept_per_record_until_forgotten(env):
+    from gongshi.table_rows import forget_rows
+
+    rows = env.globals["penalty_rows"]
+    record = dict(DECISIONS[0])
+    first = rows([record, DECISIONS[1]])
+    assert rows([DECISIONS[1], record]) == rows([DECISIONS[1]]) + rows([record])
+    assert rows([record], False) != rows([record], True)  # with and without the body column
+    record["party_name"] = "改名"  # families never do this while writing; forgetting starts over
+    forget_rows(env)
+    assert "改名" in rows([record]) and rows([record, DECISIONS[1]]) != first
+    assert not rows._memo or all(entry[0] in (record, DECISIONS[1]) for entry in rows._memo.values())

@@ -101,6 +101,20 @@ def _without_stale_files(generate_output):
     return wrapper
 
 
+def _forgetting_rows(generate_output):
+    """generate_output, then the table rows its templates kept (table_rows: a family's records'
+    rows are made once and reused on its listings; memory after that)."""
+    @functools.wraps(generate_output)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return generate_output(self, *args, **kwargs)
+        finally:
+            from .table_rows import forget_rows  # late, as jinja_helpers (which it imports)
+
+            forget_rows(self.env)
+    return wrapper
+
+
 class FamilyGenerator(Generator):
     #: short name of the page family, used in logs and the build summary
     family = "base"
@@ -113,6 +127,8 @@ class FamilyGenerator(Generator):
     def __init_subclass__(cls, **kwargs):
         # time each family's phases for the benchmark (plugins/gongshi/timings.py)
         super().__init_subclass__(**kwargs)
+        if "generate_output" in cls.__dict__:
+            cls.generate_output = _forgetting_rows(cls.__dict__["generate_output"])
         for phase in ("generate_context", "generate_output"):
             if phase in cls.__dict__:
                 setattr(cls, phase, timings.timed(phase, cls.__dict__[phase]))
