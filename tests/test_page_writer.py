@@ -193,3 +193,34 @@ def test_output_files_record_what_they_wrote_and_reuse_it(tmp_path):
     assert (again.files_reused, again.files_written) == (1, 1)
     assert again.new["data/penalties/a.json"] is files.new["data/penalties/a.json"]
     assert (tmp_path / "data/penalties/b.json").read_bytes() == b"[1]"
+
+
+def test_target_is_sanitised_join(tmp_path):
+    from pelican.utils import sanitised_join
+
+    names = ["index.html", "a/index.html", "a/b/c.html", "a//b.html", "./a.html", "a/./b.html",
+             "a/../b.html", "a/b/", ".hidden/x.html", "..x/y.html", "x../y", "a/.../b.html",
+             "/abs.html", "a/..", "a/.", "../x", "a/../../x", "页面/index.html"]
+    for root in (str(tmp_path), str(tmp_path) + "/", "/", "rel/out", str(tmp_path) + "//x/./y/.."):
+        writer = PageWriter(root)
+        for name in names:
+            try:
+                want = sanitised_join(root, name)
+            except RuntimeError:
+                want = RuntimeError
+            try:
+                got = writer.target(name)
+            except RuntimeError:
+                got = RuntimeError
+            assert got == want, (root, name)
+
+
+def test_create_file_makes_a_missing_parent_chain_and_refuses_a_file_in_the_way(tmp_path):
+    create_file(str(tmp_path / "new" / "deeper" / "x.json"), b"1")  # two folders missing
+    assert (tmp_path / "new" / "deeper" / "x.json").read_bytes() == b"1"
+    (tmp_path / "plain").write_bytes(b"")
+    with pytest.raises(NotADirectoryError):
+        create_file(str(tmp_path / "plain" / "x.json"), b"1")
+    os.symlink(tmp_path / "nowhere" / "file", tmp_path / "dangling")
+    with pytest.raises(FileNotFoundError):  # as makedirs + open(path, "wb"): its folder exists
+        create_file(str(tmp_path / "dangling"), b"2")

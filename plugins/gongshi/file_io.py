@@ -25,7 +25,13 @@ def create_file(target: str, data: bytes, stat: bool = False) -> os.stat_result 
     try:
         fd = os.open(target, _FLAGS, 0o666)
     except FileNotFoundError:
-        os.makedirs(os.path.dirname(target), exist_ok=True)
+        folder = os.path.dirname(target)
+        try:  # mostly a page's own new folder in an existing one: one mkdir, no stat
+            os.mkdir(folder)
+        except FileNotFoundError:  # its parent is missing too
+            os.makedirs(folder, exist_ok=True)
+        except FileExistsError:  # made meanwhile, or not a folder: the open below says
+            pass
         fd = os.open(target, _FLAGS, 0o666)
     try:
         view = memoryview(data)

@@ -71,19 +71,18 @@ class PageWriter:
 
     def __init__(self, output_path: str):
         self.output_path = output_path
-        self._folders: dict[str, str] = {}  # page folder (relative) -> its absolute path + '/'
+        self._root: str | None = None  # the output folder's absolute path + '/'
 
     def target(self, name: str) -> str:
-        """sanitised_join(output_path, name) as Pelican computes it, once per folder."""
-        folder, _, base = name.rpartition("/")
-        if not base or base in (".", ".."):
-            return sanitised_join(self.output_path, name)
-        prefix = self._folders.get(folder)
-        if prefix is None:
-            # raises for a path outside the output folder, as Pelican does
-            prefix = sanitised_join(self.output_path, folder or ".").rstrip("/") + "/"
-            self._folders[folder] = prefix
-        return prefix + base
+        """sanitised_join(output_path, name) as Pelican computes it: a plain relative path (no
+        empty, "." or ".." part, not absolute) is the output folder + "/" + name; anything else
+        goes to sanitised_join (which raises for a path outside the output folder)."""
+        if self._root is None:
+            self._root = sanitised_join(self.output_path, ".").rstrip("/") + "/"
+        bounded = "/" + name + "/"
+        if "//" not in bounded and "/./" not in bounded and "/../" not in bounded:
+            return self._root + name
+        return sanitised_join(self.output_path, name)
 
     def write_page(self, writer, name: str, template, context: dict, variables: dict,
                    stat: bool = False) -> os.stat_result | None:
