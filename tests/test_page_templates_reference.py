@@ -394,3 +394,15 @@ def test_rows_are_kept_per_record_until_forgotten(env):
     forget_rows(env)
     assert "改名" in rows([record]) and rows([record, DECISIONS[1]]) != first
     assert not rows._memo or all(entry[0] in (record, DECISIONS[1]) for entry in rows._memo.values())
+
+
+def test_the_row_memo_starts_over_when_full(env, monkeypatch):
+    from gongshi import table_rows
+
+    monkeypatch.setattr(table_rows, "MEMO_ROWS", 3)
+    rows = env.globals["permit_rows"]
+    rows.forget()
+    records = [dict(DECISIONS[0], id=f"cf-{i}") for i in range(7)]
+    first = rows(records)
+    assert len(rows._memo) <= 3
+    assert rows(records) == first == "".join(rows([r]) for r in records)

@@ -11,7 +11,9 @@ with the environment's getattr, so a missing field is the same Undefined as in a
 A record's row is the same on every listing that shows it (a permit is on the full listing, its
 body's and its month's; a catalogue item on its body's and its type's), so each row is made once
 per family and kept (memo) until the family's generate_output ends (FamilyGenerator.forget):
-a row depends only on its record, which no family changes while writing pages.
+a row depends only on its record, which no family changes while writing pages. The memo holds
+at most MEMO_ROWS rows (~1.3 KB each) and starts over when full: at scale 40 (49k permits) it
+reuses less rather than hold ~60 MB while the search index's process is at its peak too.
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ def _join(items, sep: str = "、") -> str:
     if any(hasattr(item, "__html__") for item in items):
         return Markup(escape(sep)).join(escape(item) for item in items)
     return sep.join(map(str, items))
+
+
+MEMO_ROWS = 20_000  # rows kept per row writer (scale 10: every permit; ~25 MB at most)
 
 
 class _Rows:
@@ -51,6 +56,8 @@ class _Rows:
         for record in rows:
             hit = memo.get((id(record), variant))
             if hit is None or hit[0] is not record:
+                if len(memo) >= MEMO_ROWS:
+                    memo.clear()
                 hit = memo[(id(record), variant)] = (record, make(record))
             out.append(hit[1])
         return out
