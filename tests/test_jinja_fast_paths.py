@@ -31,6 +31,24 @@ def test_nav_html_is_the_loop_it_replaces():
     assert "&lt;b&gt;&amp;&#34;c&#39;" in jinja_helpers.nav_html(links)
 
 
+def test_head_assets_are_the_lines_they_replace(tmp_path):
+    static = tmp_path / "static"
+    for rel, data in (("css/site.css", b"body{}"), ("css/print.css", b"p{}"), ("js/site.js", b"1")):
+        (static / rel).parent.mkdir(parents=True, exist_ok=True)
+        (static / rel).write_bytes(data)
+    env = _env()
+    env.globals["asset"] = asset = jinja_helpers.AssetUrls(str(tmp_path), prefix='t"<&>')
+    lines = env.from_string(
+        "<title>x</title>\n"
+        "<link rel=\"stylesheet\" href=\"{{ asset('css/site.css') }}\">\n"
+        "<link rel=\"stylesheet\" href=\"{{ asset('css/print.css') }}\" media=\"print\">\n"
+        "<script src=\"{{ asset('js/site.js') }}\"></script>\n"
+        "{% block head %}{% endblock %}\n")
+    short = env.from_string("<title>x</title>\n{{ head_assets }}\n{% block head %}{% endblock %}\n")
+    assert short.render(head_assets=jinja_helpers.head_assets(asset)) == lines.render()
+    assert "&#34;&lt;&amp;&gt;" in lines.render()
+
+
 class _Obj:
     name = "attr"
 

@@ -104,6 +104,34 @@ TABLE_MACROS = """{#- Page navigation for a listing written by FamilyGenerator.w
 """
 
 REFERENCE = {
+    # catalogue_list.html before its rows went to table_rows.CatalogueRows
+    "ref_catalogue_list.html": """{% extends "base.html" %}
+{% import "macros.html" as m %}
+{% block content %}
+<h1>{{ title }}</h1>
+<p>共 <strong class="figure">{{ total }}</strong> 项{% if pages|length > 1 %}，第 {{ page }} / {{ pages|length }} 页{% endif %}。每项列明重大情形、审核机构和审核依据；事项名称链接到对应的权责事项。</p>
+<div class="table-wrap">
+<table class="data-table catalogue-table">
+  <caption>{{ title }}{% if pages|length > 1 %}（第 {{ page }} 页）{% endif %}</caption>
+  <thead><tr><th scope="col">目录编号</th><th scope="col">事项名称</th><th scope="col">事项类别</th>{% if show_agency %}<th scope="col">实施主体</th>{% endif %}<th scope="col">重大情形</th><th scope="col">审核机构</th><th scope="col">审核依据</th></tr></thead>
+  <tbody>
+  {% for item in rows %}
+    <tr id="{{ item.id }}">
+      <td data-label="目录编号">{{ item.number }}</td>
+      <td data-label="事项名称">{% if item.matter_id and item.matter_id in matters %}<a href="{{ matters[item.matter_id] }}">{{ item.name }}</a>{% else %}{{ item.name }}{% endif %}</td>
+      <td data-label="事项类别">{{ item.category }}</td>
+      {% if show_agency %}<td data-label="实施主体">{% if item.agency_id %}<a href="{{ agency_name.urls[item.agency_id] }}">{{ agency_name.names[item.agency_id] }}</a>{% else %}—{% endif %}</td>{% endif %}
+      <td data-label="重大情形">{{ item.threshold|or_dash }}</td>
+      <td data-label="审核机构">{{ item.review_office|or_dash }}</td>
+      <td data-label="审核依据">{{ citations(item.citations, item.review_basis) }}</td>
+    </tr>
+  {% endfor %}
+  </tbody>
+</table>
+</div>
+{{ m.pagination(pages, page) }}
+{% endblock %}
+""",
     "ref_permit.html": '''{% extends "base.html" %}
 {% import "ref_macros.html" as m %}
 {% block content %}
@@ -330,3 +358,51 @@ def test_decision_tables_equal_the_macro_loops(env, table):
         for show in (True, False):
             new, old = template.render(rows=rows, show=show).split("|")
             assert new == old
+
+
+CATALOGUE_FIELDS = ["number", "name", "category", "matter_id", "agency_id", "threshold",
+                    "review_office", "citations", "review_basis"]
+
+
+def test_catalogue_list_equals_the_template_loop(env):
+    from gongshi.generators.catalogue import AgencyNames
+
+    items = _records(CATALOGUE_FIELDS, 4, 80)
+    for i, item in enumerate(items):  # ids the listing can link: some known, some not
+        for key, ids in (("matter_id", ["m1", "m<2>", "gone", None, MISSING]),
+                         ("agency_id", ["a1", "a\"2", "", None, MISSING, "a1"])):
+            item.pop(key, None)
+            if ids[i % len(ids)] is not MISSING:
+                item[key] = ids[i % len(ids)]
+    agency_name = AgencyNames({"a1": {"name": "某局<>"}}, {"a\"2", ""})
+    matters = {"m1": "/matters/m1/", "m<2>": "/matters/<2>/"}
+    for show_agency, rows in itertools.product((True, False, None), (items, items[:1], [])):
+        _same(env, "catalogue_list.html", {"rows": rows, "matters": matters, "total": len(rows),
+                                           "agency_name": agency_name, "show_agency": show_agency,
+                                           "page": 1, "pages": ["/c/", "/c/2/"][:1 + len(rows) % 2]})
+
+
+def test_rows_are_kept_per_record_until_forgotten(env):
+    from gongshi.table_rows import forget_rows
+
+    rows = env.globals["penalty_rows"]
+    record = dict(DECISIONS[0])
+    first = rows([record, DECISIONS[1]])
+    assert rows([DECISIONS[1], record]) == rows([DECISIONS[1]]) + rows([record])
+    assert rows([record], False) != rows([record], True)  # with and without the body column
+    record["party_name"] = "改名"  # families never do this while writing; forgetting starts over
+    forget_rows(env)
+    assert "改名" in rows([record]) and rows([record, DECISIONS[1]]) != first
+    assert not rows._memo or all(entry[0] in (record, DECISIONS[1]) for entry in rows._memo.values())
+
+
+def test_the_row_memo_starts_over_when_full(env, monkeypatch):
+    from gongshi import table_rows
+
+    monkeypatch.setattr(table_rows, "MEMO_ROWS", 3)
+    rows = env.globals["permit_rows"]
+    rows.forget()
+    records = [dict(DECISIONS[0], id=f"cf-{i}") for i in range(7)]
+    first = rows(records)
+    assert len(rows._memo) <= 3
+    assert rows(records) == first == "".join(rows([r]) for r in records)

@@ -21,6 +21,8 @@ import jinja2
 from pelican.generators import Generator
 
 from . import timings, urls
+from .file_io import create_file
+from .page_writer import PageWriter
 from .render_cache import PageCache, render_cache_file
 from .store import ContentStore
 
@@ -99,6 +101,20 @@ def _without_stale_files(generate_output):
     return wrapper
 
 
+def _forgetting_rows(generate_output):
+    """generate_output, then the table rows its templates kept (table_rows: a family's records'
+    rows are made once and reused on its listings; memory after that)."""
+    @functools.wraps(generate_output)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return generate_output(self, *args, **kwargs)
+        finally:
+            from .table_rows import forget_rows  # late, as jinja_helpers (which it imports)
+
+            forget_rows(self.env)
+    return wrapper
+
+
 class FamilyGenerator(Generator):
     #: short name of the page family, used in logs and the build summary
     family = "base"
@@ -111,6 +127,8 @@ class FamilyGenerator(Generator):
     def __init_subclass__(cls, **kwargs):
         # time each family's phases for the benchmark (plugins/gongshi/timings.py)
         super().__init_subclass__(**kwargs)
+        if "generate_output" in cls.__dict__:
+            cls.generate_output = _forgetting_rows(cls.__dict__["generate_output"])
         for phase in ("generate_context", "generate_output"):
             if phase in cls.__dict__:
                 setattr(cls, phase, timings.timed(phase, cls.__dict__[phase]))
@@ -146,6 +164,10 @@ class FamilyGenerator(Generator):
             timings.record("render_cache.restore", time.perf_counter() - wall,
                            time.thread_time() - cpu)
 
+    @functools.cached_property
+    def _pages(self) -> PageWriter:
+        return PageWriter(self.output_path)
+
     def write(self, writer, path: str, template: str, **variables) -> None:
         """Write one page at `path` (relative to the output folder, e.g. 'agencies/x/index.html')."""
         # Pelican appends the template extension itself
@@ -156,9 +178,11 @@ class FamilyGenerator(Generator):
             return
         if cache and not key:
             cache.discard(path)  # last build's file: never written through (PageCache.discard)
-        writer.write_file(path, template, self.context, **variables)
+        # what writer.write_file(path, template, self.context, **variables) does, leaner
+        st = self._pages.write_page(writer, path, template, self.context, variables,
+                                    stat=bool(key))
         if key:
-            cache.store(path, key)
+            cache.store(path, key, st=st)
 
     def write_bytes(self, path: str, data: bytes) -> None:
         """Write a data file at `path` (relative to the output folder); with the render cache on,
@@ -167,10 +191,7 @@ class FamilyGenerator(Generator):
         if cache:
             cache.write_bytes(path, data)
             return
-        target = os.path.join(self.output_path, path)
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        with open(target, "wb") as fh:
-            fh.write(data)
+        create_file(os.path.join(self.output_path, path), data)
 
     def write_paginated(self, writer, kind: str, id: str | None, records: list, template: str,
                         **variables) -> None:

@@ -6,11 +6,14 @@ Globals every template can use:
   as_of, build_id  the data date and the short hash of the content tree + as_of
   nav_links        [(kind, label)] of the page families this build actually renders
   nav_html         the <li> links of nav_links as Markup, made once per build (base.html's nav)
+  head_assets      base.html's stylesheet and script links (Markup, once per build)
+  about_url        url('about'), for base.html's footer
   has_family(name) whether a family (generator `family` attribute) is rendered in this build
   citation_url(c)  URL of a parsed citation's article (or law) page, None when it cannot link
   citations(items, fallback=None)  a record's citations as a linked list (Markup, CitationList)
   penalty_rows(rows, show_agency), permit_rows(…)  the <tr> rows of macros.penalty_table /
                    permit_table (Markup, table_rows.py)
+  catalogue_rows(rows, matters, agency_name, show_agency)  catalogue_list.html's rows (same)
 Filters: zh_date ('2024-03-05' -> '2024年3月5日'), zh_month ('2024-03' -> '2024年3月'),
   yuan (2000 -> '2,000'), or_dash (None/'' -> '—').
 """
@@ -196,6 +199,19 @@ def nav_html(links: list[tuple[str, str]]) -> Markup:
                           for kind, label in links))
 
 
+#: base.html's links to the site's own stylesheets and script, in this order
+HEAD_ASSETS = ('<link rel="stylesheet" href="{}">', "css/site.css"), \
+    ('<link rel="stylesheet" href="{}" media="print">', "css/print.css"), \
+    ('<script src="{}"></script>', "js/site.js")
+
+
+def head_assets(asset) -> Markup:
+    """The <link>/<script> lines of base.html's <head>, the same on every page: made once per
+    build instead of three asset() calls per page. Escaped as `{{ asset(path) }}` is under
+    autoescape; no newline after the last (the template has it)."""
+    return Markup("\n".join(line.format(escape(asset(path))) for line, path in HEAD_ASSETS))
+
+
 #: names a plain dict has as attributes (get, items, values …): `d.get` must stay the method
 _DICT_ATTRIBUTES = frozenset(dir(dict))
 
@@ -236,11 +252,15 @@ def install(env, settings, store) -> None:
     env.globals.setdefault("page_numbers", page_numbers)
     linker = env.globals.setdefault("citation_url", CitationLinker(store))
     env.globals.setdefault("citations", CitationList(linker))
-    from .table_rows import PenaltyRows, PermitRows  # late: table_rows imports this module
+    from .table_rows import CatalogueRows, PenaltyRows, PermitRows  # late: imports this module
 
     env.globals.setdefault("penalty_rows", PenaltyRows(env))
     env.globals.setdefault("permit_rows", PermitRows(env))
+    env.globals.setdefault("catalogue_rows", CatalogueRows(env))
     env.globals.setdefault("nav_links", [(kind, label) for _, kind, label in sorted(NAV)])
     env.globals.setdefault("nav_html", nav_html(env.globals["nav_links"]))
     env.globals.setdefault("has_family", FAMILIES.__contains__)
-    env.globals.setdefault("asset", AssetUrls(settings["THEME"], settings.get("THEME_STATIC_DIR", "theme")))
+    asset = env.globals.setdefault("asset", AssetUrls(settings["THEME"],
+                                                      settings.get("THEME_STATIC_DIR", "theme")))
+    env.globals.setdefault("head_assets", head_assets(asset))
+    env.globals.setdefault("about_url", urls.url_for("about"))  # base.html's footer link

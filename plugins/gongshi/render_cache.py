@@ -42,6 +42,8 @@ from collections import defaultdict
 
 from jinja2 import meta, nodes
 
+from .file_io import create_file
+
 log = logging.getLogger(__name__)
 
 SETTING = "GONGSHI_RENDER_CACHE"
@@ -219,13 +221,6 @@ class OutputFiles:
         self.kept: set[str] = set()
         self.reused = self.rendered = 0
         self.files_reused = self.files_written = 0  # data files (write_bytes), not pages
-        self._folders: set[str] = set()  # output folders known to exist
-
-    def makedirs(self, folder: str) -> None:
-        """os.makedirs once per folder and build (many files share one: data/penalties/ …)."""
-        if folder not in self._folders:
-            os.makedirs(folder, exist_ok=True)
-            self._folders.add(folder)
 
     def write_bytes(self, path: str, data: bytes) -> None:
         """Write a data file (CSV, JSON) at `path`, or keep last build's identical copy: keyed by
@@ -233,11 +228,9 @@ class OutputFiles:
         key = "bytes:" + hashlib.sha256(data).hexdigest()
         if self.reuse(path, key, page=False):
             return
-        target = os.path.join(self.output_path, path)
-        self.makedirs(os.path.dirname(target))
-        with open(target, "wb") as fh:
-            fh.write(data)
-        self.store(path, key, page=False)
+        # the folder is made only if missing (file_io.create_file: no mkdir per file)
+        st = create_file(os.path.join(self.output_path, path), data, stat=True)
+        self.store(path, key, page=False, st=st)
 
     def reuse(self, path: str, key: str, page: bool = True) -> bool:
         """Keep last build's file at `path` when its key is unchanged. `kept` only holds files
@@ -268,9 +261,11 @@ class OutputFiles:
             self.kept.discard(path)
             _unlink(os.path.join(self.output_path, path))
 
-    def store(self, path: str, key: str, page: bool = True) -> None:
-        """Remember a freshly rendered page; the output folder itself is next build's cache."""
-        st = os.stat(os.path.join(self.output_path, path))
+    def store(self, path: str, key: str, page: bool = True, st: os.stat_result | None = None) -> None:
+        """Remember a freshly rendered page; the output folder itself is next build's cache.
+        `st`: the file's stat as its writer left it, if it has it (else stat'ed here)."""
+        if st is None:
+            st = os.stat(os.path.join(self.output_path, path))
         self.new[path] = [key, *_stat_entry(st)]
         if page:
             self.rendered += 1

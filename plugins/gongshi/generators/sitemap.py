@@ -12,16 +12,29 @@ EXCLUDED = {"404.html"}
 
 
 def page_urls(output_path: str) -> list[str]:
-    found = []
-    for dirpath, dirnames, filenames in os.walk(output_path):
-        dirnames.sort()
-        rel = os.path.relpath(dirpath, output_path)
-        if rel.split(os.sep)[0] == "theme":
-            continue
-        for name in filenames:
-            if name.endswith(".html") and name not in EXCLUDED:
-                path = name if rel == "." else f"{rel}/{name}".replace(os.sep, "/")
-                found.append("/" + path.removesuffix("index.html"))
+    """URL of every .html file under output_path (index.html as its folder) but theme/ and
+    404.html, sorted: what an os.walk (no symlinked folders followed) lists, walked with scandir
+    and string prefixes (os.path.relpath per folder cost ~15 us on 23k folders)."""
+    found: list[str] = []
+
+    def walk(folder: str, prefix: str) -> None:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:  # as os.walk: a folder that cannot be listed is left out
+            return
+        for entry in entries:
+            name = entry.name
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if not (prefix == "/" and name == "theme") and not entry.is_symlink():
+                    walk(entry.path, prefix + name + "/")
+            elif name.endswith(".html") and name not in EXCLUDED:
+                found.append(prefix + name.removesuffix("index.html"))
+
+    walk(output_path, "/")
     return sorted(found)
 
 
