@@ -349,8 +349,7 @@ def test_build_id_global_renders_and_keys_like_the_value(tmp_path):
     from plugins.gongshi.render_cache import stable_json
 
     store = ContentStore(FIXTURE)
-    lazy = store.build_id_global
-    assert lazy is store.build_id_global
+    lazy = BuildId(store)
     env = Environment(autoescape=True)
     assert env.from_string("{{ build_id }}|{{ build_id }}").render(build_id=lazy) == \
         f"{store.build_id}|{store.build_id}"

@@ -144,11 +144,6 @@ class ContentStore:
         return digest.hexdigest()[:10]
 
     @cached_property
-    def build_id_global(self) -> "BuildId":
-        """build_id for the templates, computed when a page first shows it."""
-        return BuildId(self)
-
-    @cached_property
     def library(self):
         """The official law texts (pipeline.laws.LawLibrary), read once per build."""
         from pipeline.laws import load_library  # late: only families that show laws need it
@@ -235,7 +230,7 @@ class BuildId:
 
     __slots__ = ("_store",)
 
-    def __init__(self, store: ContentStore):
+    def __init__(self, store):  # a ContentStore, or anything with a build_id
         self._store = store
 
     def __str__(self) -> str:
