@@ -154,7 +154,7 @@ def _paths(workdir: Path) -> dict[str, Path]:
 
 def build_once(workdir: Path, cache: bool = False) -> dict:
     """Pull + render + leak gate of workdir/exports; per-stage wall and CPU seconds."""
-    from pipeline import leakgate
+    from pipeline import content_handoff, leakgate
     from pipeline.pull import pull
     from pipeline.render import render_site
 
@@ -163,17 +163,18 @@ def build_once(workdir: Path, cache: bool = False) -> dict:
     if cache:
         extra["GONGSHI_RENDER_CACHE"] = str(p["cache"])
     stages: dict = {}
-    with Clock() as c:
-        report = pull(str(p["exports"] / "sources.yaml"), as_of=date.fromisoformat(DEMO_AS_OF),
-                      content_dir=str(p["content"]), codes_path=str(p["codes"]), progress=False,
-                      scrub_cache=str(p["cache"] / "scrub.json") if cache else None,
-                      pull_cache=str(p["cache"] / "pull") if cache else None)
-    stages["pull"] = {**c.figures(), "by_step_wall_s": _rounded(report.timings),
-                      "by_step_cpu_s": _rounded(report.cpu_timings)}
-    with Clock() as c:
-        render_site(str(p["content"]), str(p["output"]), codes_path=str(p["codes"]),
-                    extra_settings=extra)
-    stages["render"] = c.figures()
+    with content_handoff.session():  # as `pipeline build`: the render takes the pull's records
+        with Clock() as c:
+            report = pull(str(p["exports"] / "sources.yaml"), as_of=date.fromisoformat(DEMO_AS_OF),
+                          content_dir=str(p["content"]), codes_path=str(p["codes"]), progress=False,
+                          scrub_cache=str(p["cache"] / "scrub.json") if cache else None,
+                          pull_cache=str(p["cache"] / "pull") if cache else None)
+        stages["pull"] = {**c.figures(), "by_step_wall_s": _rounded(report.timings),
+                          "by_step_cpu_s": _rounded(report.cpu_timings)}
+        with Clock() as c:
+            render_site(str(p["content"]), str(p["output"]), codes_path=str(p["codes"]),
+                        extra_settings=extra)
+        stages["render"] = c.figures()
     if p["timings"].exists():  # per-family times recorded by the plugin (timings.py)
         by_family = json.loads(p["timings"].read_text())
         stages["render"]["by_family_wall_s"] = by_family.get("wall_s", {})

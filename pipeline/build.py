@@ -32,7 +32,7 @@ class BuildResult:
 def build(source: str, *, as_of: dt.date, output_dir: str = "output", content_dir: str = "content",
           settings_file: str = "pelicanconf.py", codes_path: str | None = "private/codes.csv",
           strict: bool = False, progress: bool = False) -> BuildResult:
-    from pipeline import pull_cache, scrub_cache
+    from pipeline import content_handoff, pull_cache, scrub_cache
     from pipeline.pull import pull
     from pipeline.render import render_site
 
@@ -43,13 +43,16 @@ def build(source: str, *, as_of: dt.date, output_dir: str = "output", content_di
     steps_cache = pull_cache.default_path(codes_path)
     pull_cache.check_location(steps_cache, content_dir, output_dir)
     started = time.perf_counter()
-    report = pull(source, as_of=as_of, content_dir=content_dir, codes_path=codes_path,
-                  strict=strict, progress=progress, scrub_cache=cache, pull_cache=steps_cache)
-    pulled = time.perf_counter()
-    if not report.ok:  # --strict with quarantined rows: the pull exported nothing, keep output/
-        return BuildResult(report, content_dir, output_dir, pulled - started, 0.0)
-    render_seconds = render_site(content_dir, output_dir, settings_file=settings_file,
-                                 codes_path=codes_path)
+    # the render takes the records the pull exported instead of reading content/ again
+    # (pipeline/content_handoff.py); whatever it does not take is dropped when the block ends
+    with content_handoff.session():
+        report = pull(source, as_of=as_of, content_dir=content_dir, codes_path=codes_path,
+                      strict=strict, progress=progress, scrub_cache=cache, pull_cache=steps_cache)
+        pulled = time.perf_counter()
+        if not report.ok:  # --strict with quarantined rows: the pull exported nothing, keep output/
+            return BuildResult(report, content_dir, output_dir, pulled - started, 0.0)
+        render_seconds = render_site(content_dir, output_dir, settings_file=settings_file,
+                                     codes_path=codes_path)
     return BuildResult(report, content_dir, output_dir, pulled - started, render_seconds)
 
 

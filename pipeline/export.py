@@ -12,6 +12,7 @@ import os
 import re
 from functools import lru_cache
 
+from pipeline import content_handoff
 from pipeline.errors import PipelineError
 
 # Folders the pipeline owns under content/ (each is emptied of stale *.yaml on every pull).
@@ -125,8 +126,27 @@ def write_if_changed(path: str, text: str, exists: bool = True) -> bool:
     return True
 
 
+def _write_stat(path: str, data: bytes, exists: bool) -> tuple[bool, os.stat_result]:
+    """write_if_changed, also giving the file's stat after the write (for the content handoff).
+    fstat on the open file: after the bytes are flushed nothing changes its mtime or ctime."""
+    if exists:
+        try:
+            with open(path, "rb") as fh:
+                if fh.read() == data:
+                    return False, os.fstat(fh.fileno())
+        except FileNotFoundError:
+            pass
+    with open(path, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        return True, os.fstat(fh.fileno())
+
+
 class Dumped(str):
-    """YAML text dump() already made (write_folder writes it as it is)."""
+    """YAML text dump() already made (write_folder writes it as it is). `parsed`, when set, is
+    what yaml.safe_load of the text gives (handed to the render: pipeline/content_handoff.py)."""
+
+    parsed = None
 
 
 def _dumped_list(texts: list[str]) -> Dumped:
@@ -148,11 +168,20 @@ def write_folder(content_dir: str, folder: str, files: dict[str, object]) -> dic
     os.makedirs(root, exist_ok=True)
     present = set(os.listdir(root))
     written = removed = 0
+    handoff = content_handoff.folder(root)  # None unless the render runs in this process
     for name in sorted(files):
         file_name = name + ".yaml"
         data = files[name]
         text = data if isinstance(data, Dumped) else dump(data)
-        written += write_if_changed(os.path.join(root, file_name), text, file_name in present)
+        if handoff is None:
+            written += write_if_changed(os.path.join(root, file_name), text, file_name in present)
+            continue
+        raw = text.encode("utf-8")
+        changed, st = _write_stat(os.path.join(root, file_name), raw, file_name in present)
+        written += changed
+        value = data.parsed if isinstance(data, Dumped) else data
+        if value is not None:  # None: a Dumped without its parse, or a file holding null
+            handoff.register(file_name, st, raw, value)
     for name in sorted(present):
         if name.endswith(".yaml") and name[:-5] not in files:
             os.remove(os.path.join(root, name))
@@ -178,8 +207,17 @@ def _sorted_facts(items: list) -> object:
     """The items in _fact_key order; as text when they are all non-empty dicts (their dumps are
     both the sort key and the file's lines, so each is emitted once)."""
     if items and all(isinstance(item, dict) and item for item in items):
-        return _dumped_list(sorted(dump(item) for item in items))
+        # sorted by the dumps alone: items with equal dumps parse to equal values, so which
+        # goes first changes neither the text nor its parse
+        pairs = sorted(((dump(item), item) for item in items), key=_first)
+        text = _dumped_list([dumped for dumped, _ in pairs])
+        text.parsed = [item for _, item in pairs]  # the text's parse, for the content handoff
+        return text
     return sorted(items, key=_fact_key)
+
+
+def _first(pair: tuple):
+    return pair[0]
 
 
 def folder_files(folder: str, out) -> dict[str, object]:

@@ -26,6 +26,7 @@ import os
 from markupsafe import Markup, escape
 
 from . import urls
+from .store import BuildId
 
 
 def zh_date(value) -> str:
@@ -247,7 +248,7 @@ def install(env, settings, store) -> None:
     env.filters.setdefault("or_dash", or_dash)
     env.globals.setdefault("site_meta", store.site)
     env.globals.setdefault("as_of", store.site.get("as_of"))
-    env.globals.setdefault("build_id", store.build_id)
+    env.globals.setdefault("build_id", BuildId(store))  # store.build_id when first shown
     env.globals.setdefault("url", urls.url_for)
     env.globals.setdefault("page_numbers", page_numbers)
     linker = env.globals.setdefault("citation_url", CitationLinker(store))

@@ -585,17 +585,12 @@ class ParsedYaml(PickledEntries):
         if path:
             AFTER_BUILD.append(self.save)
 
-    def load(self, root: str, path: str, parse, share=None):
-        """parse(bytes) of the file at `path`, or last build's result when the bytes are equal
-        (passed through share(), if given, as parse() would have shared its strings)."""
+    def load(self, rel: str, digest: bytes, data: bytes, parse, share=None):
+        """parse(data) of the file `rel` (relative to content/, sha256 `digest`), or last
+        build's result when the bytes are equal (passed through share(), if given, as parse()
+        would have shared its strings)."""
         if not self.path:
-            with open(path, "rb") as fh:
-                return parse(fh.read())
-        with open(path, "rb") as fh:
-            data = fh.read()
-        prefix = root + os.sep  # os.path.relpath costs ~15 us a file; the store joins paths itself
-        rel = path[len(prefix):] if path.startswith(prefix) else os.path.relpath(path, root)
-        digest = hashlib.sha256(data).digest()
+            return parse(data)
         hit = self.old.get(rel)
         if hit and hit[0] == digest:
             self.new[rel] = hit
@@ -604,6 +599,16 @@ class ParsedYaml(PickledEntries):
         value = parse(data)
         self.new[rel] = (digest, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
         return value
+
+    def handed(self, rel: str, digest: bytes, value) -> None:
+        """Record a file the store got without reading it (pipeline/content_handoff.py: `value`
+        is its parse) exactly as load() would have: last build's entry when the bytes are the
+        same, else (digest, pickled value), so the next build's hits and digest() are the same."""
+        if not self.path:
+            return
+        hit = self.old.get(rel)
+        self.new[rel] = hit if hit and hit[0] == digest else \
+            (digest, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
 
     def digest(self, folders: tuple[str, ...]) -> str | None:
         """sha256 over (path, file digest) of every file under `folders` loaded so far; None when

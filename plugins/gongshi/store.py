@@ -67,21 +67,46 @@ def _parse(data: bytes, shared: dict | None = None):
 
 class ContentStore:
     def __init__(self, root: str, laws_dir: str | None = None, parsed_cache: str | None = None):
+        from pipeline import content_handoff
+
         from .render_cache import ParsedYaml
 
         self.root = root
+        self._abs_root = os.path.abspath(root)  # the handoff's paths are absolute
         self.laws_dir = laws_dir
         self._cache: dict[str, list[dict]] = {}
         # records parsed by the last build, reused for unchanged files (render_cache.ParsedYaml)
         self._parsed = ParsedYaml(parsed_cache)
         # one object per distinct key or string of all records (content_yaml.load): the records
-        # of a large build are mostly repeated keys, dates, ids and statuses
-        self._strings: dict[str, str] = {}
+        # of a large build are mostly repeated keys, dates, ids and statuses. After a pull in this
+        # process, the table the handed records' strings already come from.
+        self._strings: dict[str, str] = content_handoff.strings()
+        # relative path -> sha256 of the bytes of every file loaded, so build_id does not read
+        # them again (None once build_id is known)
+        self._digests: dict[str, bytes] | None = {}
 
-    def _load_record_file(self, path: str):
-        strings = self._strings
-        return self._parsed.load(self.root, path, lambda data: _parse(data, strings),
-                                 lambda value: content_yaml.share(value, strings))
+    def _load_record_file(self, kind: str, name: str):
+        """The parse of content/<kind>/<name>: handed over by the pull of this process when the
+        file is as the pull left it (pipeline/content_handoff.py), else read and parsed (or
+        taken from last build's parse cache)."""
+        from pipeline import content_handoff
+
+        rel = kind + os.sep + name
+        path = os.path.join(self._abs_root, kind, name)
+        handed = content_handoff.take(path)
+        if handed is not None:
+            value, digest = handed
+            self._parsed.handed(rel, digest, value)
+        else:
+            with open(path, "rb") as fh:
+                data = fh.read()
+            digest = hashlib.sha256(data).digest()
+            strings = self._strings
+            value = self._parsed.load(rel, digest, data, lambda raw: _parse(raw, strings),
+                                      lambda cached: content_yaml.share(cached, strings))
+        if self._digests is not None:
+            self._digests[rel] = digest
+        return value
 
     @classmethod
     def for_context(cls, context: dict, settings: dict) -> "ContentStore":
@@ -100,17 +125,22 @@ class ContentStore:
 
     @cached_property
     def build_id(self) -> str:
-        """Short hash of the whole content tree plus the as-of date: same data, same id."""
+        """Short hash of the whole content tree plus the as-of date: same data, same id. A file
+        the store has loaded counts by the digest taken when it was loaded (read or handed over
+        once); only the others are read here."""
         digest = hashlib.sha256(str(self.site.get("as_of", "")).encode("utf-8"))
+        known, self._digests = self._digests or {}, None  # not needed any more
         for dirpath, dirnames, filenames in os.walk(self.root):
             dirnames.sort()
             folder = os.path.relpath(dirpath, self.root)  # once per folder, not per file
             for name in sorted(filenames):
-                path = os.path.join(dirpath, name)
                 rel = name if folder == os.curdir else os.path.join(folder, name)
                 digest.update(rel.encode("utf-8") + b"\0")
-                with open(path, "rb") as fh:
-                    digest.update(hashlib.sha256(fh.read()).digest())
+                file_digest = known.get(rel)
+                if file_digest is None:
+                    with open(os.path.join(dirpath, name), "rb") as fh:
+                        file_digest = hashlib.sha256(fh.read()).digest()
+                digest.update(file_digest)
         return digest.hexdigest()[:10]
 
     @cached_property
@@ -130,7 +160,7 @@ class ContentStore:
                 if os.path.isdir(folder) else []
             loaded = []
             for name in names:
-                data = self._load_record_file(os.path.join(folder, name))
+                data = self._load_record_file(kind, name)
                 # facts files hold lists; every other kind one record per file
                 loaded.extend(data if isinstance(data, list) else [data])
             self._cache[kind] = loaded
@@ -146,7 +176,7 @@ class ContentStore:
             for name in names:
                 stem, ext = os.path.splitext(name)
                 if ext == ".yaml" and "-" in stem:
-                    data = self._load_record_file(os.path.join(folder, name)) or []
+                    data = self._load_record_file("facts", name) or []
                     tables.setdefault(stem.rsplit("-", 1)[0], []).extend(data)
             self._cache[key] = tables  # type: ignore[assignment]
         return self._cache[key]  # type: ignore[return-value]
@@ -190,3 +220,22 @@ class ContentStore:
                 sorted(self.records(kind), key=lambda r: r.get("id") or ""),
                 key=lambda r: str(r.get(date_field) or ""), reverse=True)
         return self._cache[key]
+
+
+class BuildId:
+    """The store's build_id as a Jinja global, computed when first shown (str()). Installed when
+    the generators are created, it used to hash every file under content/ before any family had
+    loaded one; shown only on a few pages rendered after every family's generate_context, it now
+    mostly reuses the digests the store took while loading (store.build_id)."""
+
+    __slots__ = ("_store",)
+
+    def __init__(self, store):  # a ContentStore, or anything with a build_id
+        self._store = store
+
+    def __str__(self) -> str:
+        return self._store.build_id
+
+    def cache_fingerprint(self) -> str:
+        """What the render cache keys a page showing it by (render_cache._default)."""
+        return self._store.build_id
