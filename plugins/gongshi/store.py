@@ -67,8 +67,6 @@ def _parse(data: bytes, shared: dict | None = None):
 
 class ContentStore:
     def __init__(self, root: str, laws_dir: str | None = None, parsed_cache: str | None = None):
-        from pipeline import content_handoff
-
         from .render_cache import ParsedYaml
 
         self.root = root
@@ -78,9 +76,8 @@ class ContentStore:
         # records parsed by the last build, reused for unchanged files (render_cache.ParsedYaml)
         self._parsed = ParsedYaml(parsed_cache)
         # one object per distinct key or string of all records (content_yaml.load): the records
-        # of a large build are mostly repeated keys, dates, ids and statuses. After a pull in this
-        # process, the table the handed records' strings already come from.
-        self._strings: dict[str, str] = content_handoff.strings()
+        # of a large build are mostly repeated keys, dates, ids and statuses (handed records too)
+        self._strings: dict[str, str] = {}
         # relative path -> sha256 of the bytes of every file loaded, so build_id does not read
         # them again (None once build_id is known)
         self._digests: dict[str, bytes] | None = {}
@@ -96,6 +93,7 @@ class ContentStore:
         handed = content_handoff.take(path)
         if handed is not None:
             value, digest = handed
+            value = content_yaml.share(value, self._strings)
             self._parsed.handed(rel, digest, value)
         else:
             with open(path, "rb") as fh:
