@@ -70,8 +70,9 @@ def forget_rows(env) -> None:
             value.forget()
 
 
-class PenaltyRows(_Rows):
-    """penalty_rows(rows, show_agency=True): the rows of macros.penalty_table."""
+class _DecisionRows(_Rows):
+    """Rows of a decision table, with or without the deciding body's column; _row(p, show_agency)
+    writes one."""
 
     def __call__(self, rows, show_agency=True) -> Markup:
         return Markup("".join(self._rows(rows, bool(show_agency), self._row if show_agency
@@ -79,6 +80,13 @@ class PenaltyRows(_Rows):
 
     def _row_without_agency(self, p) -> str:
         return self._row(p, False)
+
+    def _row(self, p, show_agency=True) -> str:
+        raise NotImplementedError
+
+
+class PenaltyRows(_DecisionRows):
+    """penalty_rows(rows, show_agency=True): the rows of macros.penalty_table."""
 
     def _row(self, p, show_agency=True) -> str:
         get = self.env.getattr
@@ -95,15 +103,8 @@ class PenaltyRows(_Rows):
             "    </tr>\n")
 
 
-class PermitRows(_Rows):
+class PermitRows(_DecisionRows):
     """permit_rows(rows, show_agency=True): the rows of macros.permit_table."""
-
-    def __call__(self, rows, show_agency=True) -> Markup:
-        return Markup("".join(self._rows(rows, bool(show_agency), self._row if show_agency
-                                         else self._row_without_agency)))
-
-    def _row_without_agency(self, p) -> str:
-        return self._row(p, False)
 
     def _row(self, p, show_agency=True) -> str:
         get = self.env.getattr
