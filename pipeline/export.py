@@ -11,6 +11,7 @@ import json
 import os
 import re
 from functools import lru_cache
+from operator import itemgetter
 
 from pipeline import content_handoff
 from pipeline.errors import PipelineError
@@ -113,22 +114,14 @@ def _check(record: dict, where: str) -> None:
 
 def write_if_changed(path: str, text: str, exists: bool = True) -> bool:
     """Write unless the file already holds exactly these bytes (its mtime then stays)."""
-    data = text.encode("utf-8")
-    if exists:
-        try:
-            with open(path, "rb") as fh:
-                if fh.read() == data:
-                    return False
-        except FileNotFoundError:
-            pass
-    with open(path, "wb") as fh:  # content/ is ours alone; a torn file differs and is rewritten next run
-        fh.write(data)
-    return True
+    return _write_stat(path, text.encode("utf-8"), exists)[0]
 
 
 def _write_stat(path: str, data: bytes, exists: bool) -> tuple[bool, os.stat_result]:
-    """write_if_changed, also giving the file's stat after the write (for the content handoff).
-    fstat on the open file: after the bytes are flushed nothing changes its mtime or ctime."""
+    """(written?, the file's stat after it): write unless the file already holds exactly these
+    bytes. fstat on the open file: after the bytes are flushed nothing changes its mtime or
+    ctime (the content handoff keys on it). content/ is ours alone; a torn file differs and is
+    rewritten next run."""
     if exists:
         try:
             with open(path, "rb") as fh:
@@ -173,14 +166,11 @@ def write_folder(content_dir: str, folder: str, files: dict[str, object]) -> dic
         file_name = name + ".yaml"
         data = files[name]
         text = data if isinstance(data, Dumped) else dump(data)
-        if handoff is None:
-            written += write_if_changed(os.path.join(root, file_name), text, file_name in present)
-            continue
         raw = text.encode("utf-8")
         changed, st = _write_stat(os.path.join(root, file_name), raw, file_name in present)
         written += changed
         value = data.parsed if isinstance(data, Dumped) else data
-        if value is not None:  # None: a Dumped without its parse, or a file holding null
+        if handoff and value is not None:  # None: a Dumped without its parse, or a null file
             handoff.register(file_name, st, raw, value)
     for name in sorted(present):
         if name.endswith(".yaml") and name[:-5] not in files:
@@ -209,15 +199,11 @@ def _sorted_facts(items: list) -> object:
     if items and all(isinstance(item, dict) and item for item in items):
         # sorted by the dumps alone: items with equal dumps parse to equal values, so which
         # goes first changes neither the text nor its parse
-        pairs = sorted(((dump(item), item) for item in items), key=_first)
+        pairs = sorted(((dump(item), item) for item in items), key=itemgetter(0))
         text = _dumped_list([dumped for dumped, _ in pairs])
         text.parsed = [item for _, item in pairs]  # the text's parse, for the content handoff
         return text
     return sorted(items, key=_fact_key)
-
-
-def _first(pair: tuple):
-    return pair[0]
 
 
 def folder_files(folder: str, out) -> dict[str, object]:
