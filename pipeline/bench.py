@@ -67,18 +67,20 @@ def run(args) -> int:
         if results:
             print(json.dumps({"summary": summary(results)}, ensure_ascii=False), flush=True)
     finally:
-        for scale in scales:  # the floors' pages, kept while other scales were measured
-            shutil.rmtree(workdir / f"scale-{scale}" / "floor", ignore_errors=True)
+        for scale in scales:  # floors and set-aside folders, kept while scales were measured
+            for name in ("floor", TRASH):
+                shutil.rmtree(workdir / f"scale-{scale}" / name, ignore_errors=True)
         if not args.keep and args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
     return 0 if all("error" not in r for r in results) else 1
 
 
-# ext4 (as on the benchmark VMs) skips inodes freed in the last ~30 s when it creates a file or a
-# folder, reading each one it skips: right after a large delete, every create costs up to 5x the
-# kernel time, and identical runs differ by that much. The bench therefore never deletes between
-# measurements, and waits this long after the deletes it must make before a cold build.
-SETTLE_S = 31
+# ext4 (as on the benchmark VMs) skips inodes freed in the last minute (up to six while their
+# inode-table block is dirty) when it creates a file or a folder, reading each one it skips: right
+# after a large delete every create costs up to 5x the kernel time, and identical runs differ by
+# that much. The bench therefore deletes nothing while it measures: a cold build's leftovers are
+# renamed into this folder (same file system, one rename each) and deleted when the bench ends.
+TRASH = ".bench-trash"
 
 
 def _run_child(scale: int, workdir: Path, flags: list[str]) -> dict:
@@ -187,6 +189,17 @@ def build_once(workdir: Path, cache: bool = False) -> dict:
     return {"stages": stages, "records": records, "leaks_found": len(leaks)}
 
 
+def set_aside(folders: list[Path], trash: Path) -> None:
+    """Move the existing `folders` into a new folder under `trash` (renames, no delete: TRASH)."""
+    existing = [f for f in folders if f.exists()]
+    if not existing:
+        return
+    trash.mkdir(exist_ok=True)
+    bin_ = Path(tempfile.mkdtemp(dir=trash))
+    for n, folder in enumerate(existing):
+        os.rename(folder, bin_ / f"{n}-{folder.name}")
+
+
 def make_demo(scale: int, workdir: Path) -> dict:
     """Generate the scale's demo exports in a child process; its wall and CPU seconds."""
     with Clock() as c:
@@ -220,11 +233,7 @@ def measure_scale(scale: int, workdir: Path, browser: bool = True,
     p = _paths(workdir)
     demo = {} if (p["exports"] / "sources.yaml").exists() else {"demo": make_demo(scale, workdir)}
     # a cold full build: no render cache, no derived lookup keys from an earlier run
-    old = [f for f in (p["output"], p["cache"], p["codes"].parent, workdir / "floor") if f.exists()]
-    for folder in old:
-        shutil.rmtree(folder)
-    if old:
-        time.sleep(SETTLE_S)
+    set_aside([p["output"], p["cache"], p["codes"].parent, workdir / "floor"], workdir / TRASH)
     from pipeline.memory_probe import TreeMemory
 
     with TreeMemory() as memory:
@@ -237,8 +246,8 @@ def measure_scale(scale: int, workdir: Path, browser: bool = True,
     rss_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     stages = built["stages"]
     pages = sum(1 for _ in p["output"].rglob("*.html"))
-    # kept until the bench ends (main() deletes it): deleting it now would slow the next
-    # scale's cold build (SETTLE_S)
+    # kept until the bench ends (run() deletes it): deleting it now would slow the next
+    # scale's cold build (TRASH)
     floor = floor_seconds(pages, workdir / "floor", keep=True)
     full = {"wall_s": _total(stages, "wall_s"), "cpu_s": _total(stages, "cpu_s")}
     for name, family in (("search_index", "search"), ("lookup", "lookup")):
@@ -346,7 +355,7 @@ _FLOOR_TEMPLATE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-
 def floor_seconds(pages: int, folder: Path, runs: int = 3, keep: bool = False) -> dict:
     """Bare Jinja2: render `pages` minimal pages and write them to disk, `runs` times, each run into
     a new folder under `folder`; the median run's wall and CPU seconds, and every run's CPU.
-    Nothing is deleted between runs (see SETTLE_S); the folder goes at the end unless `keep`."""
+    Nothing is deleted between runs (see TRASH); the folder goes at the end unless `keep`."""
     import jinja2
 
     env = jinja2.Environment(autoescape=True)

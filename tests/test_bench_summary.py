@@ -51,10 +51,28 @@ def test_floor_renders_and_cleans_up(tmp_path):
 
 
 def test_floor_keeps_every_run_when_asked(tmp_path):
-    # nothing is deleted between runs: each has its own folder (bench.SETTLE_S says why)
+    # nothing is deleted between runs: each has its own folder (bench.TRASH says why)
     bench.floor_seconds(12, tmp_path / "floor", runs=2, keep=True)
     for run in ("run-0", "run-1"):
         assert len(list((tmp_path / "floor" / run).rglob("index.html"))) == 12
+
+
+def test_set_aside_moves_leftovers_without_deleting_them(tmp_path):
+    """A cold build's leftovers are renamed into the trash (the same inodes, nothing freed while
+    the bench measures) and a second set-aside does not clash with the first."""
+    trash = tmp_path / bench.TRASH
+    for round_ in (1, 2):
+        (tmp_path / "output" / "a").mkdir(parents=True)
+        page = tmp_path / "output" / "a" / "index.html"
+        page.write_text(f"round {round_}", encoding="utf-8")
+        inode = page.stat().st_ino
+        bench.set_aside([tmp_path / "output", tmp_path / "missing"], trash)
+        assert not (tmp_path / "output").exists() and not (tmp_path / "missing").exists()
+        moved = [p for p in trash.rglob("index.html") if p.read_text(encoding="utf-8") == f"round {round_}"]
+        assert len(moved) == 1 and moved[0].stat().st_ino == inode
+    assert len(list(trash.rglob("index.html"))) == 2
+    bench.set_aside([tmp_path / "nothing-here"], tmp_path / "other-trash")
+    assert not (tmp_path / "other-trash").exists()  # nothing to move: no trash folder either
 
 
 def test_change_one_record_edits_the_first_published_penalty(tmp_path):
