@@ -68,7 +68,7 @@ def run(args) -> int:
             print(json.dumps({"summary": summary(results)}, ensure_ascii=False), flush=True)
     finally:
         for scale in scales:  # floors and set-aside folders, kept while scales were measured
-            for name in ("floor", TRASH):
+            for name in ("floor", FLOOR_FILES, TRASH):
                 shutil.rmtree(workdir / f"scale-{scale}" / name, ignore_errors=True)
         if not args.keep and args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
@@ -189,6 +189,26 @@ def build_once(workdir: Path, cache: bool = False) -> dict:
     return {"stages": stages, "records": records, "leaks_found": len(leaks)}
 
 
+FLOOR_FILES = "floor-files"
+
+
+def page_family_files(output: Path) -> int:
+    """Files the page families wrote: everything in the output folder but the theme's static
+    files and what the search index and lookup stages write (their own figures)."""
+    from pipeline.lookup_crypto import SHARD_FOLDER
+    from plugins.gongshi.search_index import SEARCH_DIR
+
+    count = 0
+    for folder, _, names in os.walk(output):
+        rel = os.path.relpath(folder, output).replace(os.sep, "/") + "/"
+        if rel.startswith(("theme/", SHARD_FOLDER + "/")):
+            continue
+        if rel.startswith(SEARCH_DIR + "/"):  # the index's files, not the search page
+            names = [n for n in names if n.endswith(".html")]
+        count += len(names)
+    return count
+
+
 def set_aside(folders: list[Path], trash: Path) -> None:
     """Move the existing `folders` into a new folder under `trash` (renames, no delete: TRASH)."""
     existing = [f for f in folders if f.exists()]
@@ -233,7 +253,8 @@ def measure_scale(scale: int, workdir: Path, browser: bool = True,
     p = _paths(workdir)
     demo = {} if (p["exports"] / "sources.yaml").exists() else {"demo": make_demo(scale, workdir)}
     # a cold full build: no render cache, no derived lookup keys from an earlier run
-    set_aside([p["output"], p["cache"], p["codes"].parent, workdir / "floor"], workdir / TRASH)
+    set_aside([p["output"], p["cache"], p["codes"].parent, workdir / "floor",
+               workdir / FLOOR_FILES], workdir / TRASH)
     from pipeline.memory_probe import TreeMemory
 
     with TreeMemory() as memory:
@@ -249,6 +270,11 @@ def measure_scale(scale: int, workdir: Path, browser: bool = True,
     # kept until the bench ends (run() deletes it): deleting it now would slow the next
     # scale's cold build (TRASH)
     floor = floor_seconds(pages, workdir / "floor", keep=True)
+    # a second floor, for reading the first: as many minimal pages as the page families wrote
+    # files (pages, one open-data JSON per record, CSVs, feeds, credit shards). Creating a file is
+    # most of a minimal page's cost here, and the portal writes ~3 per HTML page.
+    files = page_family_files(p["output"])
+    floor_files = floor_seconds(files, workdir / FLOOR_FILES, keep=True)
     full = {"wall_s": _total(stages, "wall_s"), "cpu_s": _total(stages, "cpu_s")}
     for name, family in (("search_index", "search"), ("lookup", "lookup")):
         stages[name] = family_figures(stages["render"], family)
@@ -267,6 +293,9 @@ def measure_scale(scale: int, workdir: Path, browser: bool = True,
         # render stage without the search index and lookup stages (reported on their own).
         "portal_over_floor": round(page_cpu / max(floor["cpu_s"], 1e-6), 2),
         "render_over_floor": round(stages["render"]["cpu_s"] / max(floor["cpu_s"], 1e-6), 2),
+        "page_family_files": files,
+        "floor_same_files": floor_files,
+        "portal_over_floor_same_files": round(page_cpu / max(floor_files["cpu_s"], 1e-6), 2),
         "peak_memory_mb": memory.peak_mb,
         "peak_rss_mb": round(rss_main + rss_children, 1),
         "peak_rss_main_mb": round(rss_main, 1),

@@ -57,6 +57,16 @@ def test_floor_keeps_every_run_when_asked(tmp_path):
         assert len(list((tmp_path / "floor" / run).rglob("index.html"))) == 12
 
 
+def test_page_family_files_leave_out_theme_search_index_and_lookup_shards(tmp_path):
+    for rel in ("index.html", "permits/xk-1/index.html", "data/permits/xk-1.json", "data/permits.csv",
+                "search/index.html", "search/i/0.json", "search/manifest.json",
+                "lookup/index.html", "lookup/shards/ab.json", "theme/css/site.css"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("x", encoding="utf-8")
+    # index, the permit page, its JSON, the CSV, the search page and the lookup page
+    assert bench.page_family_files(tmp_path) == 6
+
+
 def test_set_aside_moves_leftovers_without_deleting_them(tmp_path):
     """A cold build's leftovers are renamed into the trash (the same inodes, nothing freed while
     the bench measures) and a second set-aside does not clash with the first."""
