@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from pipeline import remote_sources
+from pipeline import content_handoff, remote_sources
 from pipeline.changes import ChangeSummary, compare_content
 from pipeline.releases import LockBusy, ReleaseStore, locked, precompress, tree_digest
 from pipeline.staff_report import write_report
@@ -258,6 +258,17 @@ def publish(source: str, target: str, *, as_of: dt.date, keep: int = 5,
 
 def _run(source, store: ReleaseStore, work: str, state: dict, *, as_of, keep, max_share,
          settings_file, progress, steps: Steps, log) -> PublishResult:
+    # as `pipeline build`: the render takes the records the pull exported instead of reading
+    # content/ again (pipeline/content_handoff.py; a file changed in between is read). The
+    # handoff ends with the render: what it did not take is dropped before the output checks.
+    with content_handoff.session():
+        return _pull_render_switch(source, store, work, state, as_of=as_of, keep=keep,
+                                   max_share=max_share, settings_file=settings_file,
+                                   progress=progress, steps=steps, log=log)
+
+
+def _pull_render_switch(source, store: ReleaseStore, work: str, state: dict, *, as_of, keep,
+                        max_share, settings_file, progress, steps: Steps, log) -> PublishResult:
     seconds: dict[str, float] = {}
     content = os.path.join(work, "content")
     codes = os.path.join(work, "codes.csv")
@@ -316,6 +327,7 @@ def _render_and_check(store: ReleaseStore, build_id: str, content: str, codes: s
     with _step("生成网站（publishconf.py）", log, seconds):
         steps.render(content, tmp, settings_file=settings_file, codes_path=codes,
                      extra_settings={"GONGSHI_LOOKUP_KEY_CACHE": _private(store, KEY_CACHE)})
+    content_handoff.clear()  # nothing more to take: free what the render left
     with _step("泄露检查（output）", log, seconds):
         leak_gate(steps.scan, {"output": tmp}, {"output": _private(store, LEAK_CACHE % "output")})
     with _step("链接检查", log, seconds):

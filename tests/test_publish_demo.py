@@ -4,6 +4,7 @@ published release."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import shutil
@@ -132,6 +133,39 @@ def test_same_input_and_date_give_an_identical_tree(fixture_target, tmp_path):
         pytest.skip("the repository's code changed between the two builds (concurrent edits)")
     assert again.build_id == fixture_target["result"].build_id
     assert tree_digest(again.release_dir) == fixture_target["digest"]
+
+
+def test_publish_renders_the_pulled_records_without_reading_content_again(fixture_target, tmp_path,
+                                                                         monkeypatch):
+    """The render takes every content file it loads from the pull (content_handoff), and the
+    release is the one a render reading content/ gives (fixture_target was published the same
+    way; the control run below has the handoff switched off)."""
+    from pipeline import content_handoff
+
+    counts = {"hit": 0, "miss": 0}
+    take = content_handoff.take
+
+    def counting(path):
+        found = take(path)
+        counts["hit" if found is not None else "miss"] += 1
+        return found
+
+    monkeypatch.setattr(content_handoff, "take", counting)
+    handed = _pub(FIXTURE_EXPORTS, str(tmp_path / "handed"), DEMO_AS_OF, max_quarantine_share=1.0)
+    taken = counts["hit"]
+    assert taken >= 10 and counts["miss"] == 0, counts
+    assert not content_handoff.active() and not content_handoff._state.entries  # ended, emptied
+
+    @contextlib.contextmanager
+    def no_handoff():
+        yield
+
+    monkeypatch.setattr(content_handoff, "session", no_handoff)
+    counts.update(hit=0, miss=0)
+    read = _pub(FIXTURE_EXPORTS, str(tmp_path / "read"), DEMO_AS_OF, max_quarantine_share=1.0)
+    assert counts == {"hit": 0, "miss": taken}  # the same files, each read instead
+    assert handed.build_id == read.build_id
+    assert tree_digest(handed.release_dir) == tree_digest(read.release_dir)
 
 
 def test_kill_9_mid_render_leaves_the_live_release(fixture_target, tmp_path):
