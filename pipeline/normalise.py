@@ -188,17 +188,48 @@ def _value(field, raw: str):
 _BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
-def normalise_row(table: Table, cells: dict[str, str]) -> tuple[dict, list[Problem]]:
+# A lone surrogate (U+D800–U+DFFF; a JSON export's "\ud800" escape) is half of a UTF-16 pair:
+# not a character, and no UTF-8 file can hold it (PyYAML refused content/ written with one). It
+# stands where a character was lost upstream, typically a rare CJK character (生僻字, outside
+# the BMP, common in names) cut in half by a UTF-16 export. The row is quarantined, as a value
+# that does not parse is: the lost character cannot be restored, and publishing the rest (or
+# U+FFFD) would show a party name or decision text other than the decision's. Same rule as the
+# readers' strict decoding: an undecodable file is refused, never "replaced".
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _surrogate_problem(field, raw: str) -> Problem | None:
+    """The reason a cell holding a lone surrogate is refused: where and which code point, never
+    the cell itself (it may be a name or an ID number, and could not be written out anyway)."""
+    found = _SURROGATE.search(raw)
+    if found is None:
+        return None
+    return Problem(field.name, f"第{found.start() + 1}个字符无效（U+{ord(found.group()):04X} 是孤立的代理码位，"
+                               f"不是完整的字符，多为生僻字在导出时损坏）；请核对原始记录后重新导出")
+
+
+def normalise_row(table: Table, cells: dict[str, str], surrogates: bool = True) -> tuple[dict, list[Problem]]:
     """cells: English key -> raw string. Returns the typed record and the problems found.
 
     A credit-code field holding an ID number (natural persons in some exports) is moved to
     `id_number`-like private keys: `_person_code` (True) and `_id_number` (when unmasked), and
     the field becomes None, so the number can never be exported by accident.
+    `surrogates=False` when the reader knows no cell holds a lone surrogate (RawTable.surrogates):
+    the cells are then not searched for one.
     """
     record: dict = {}
     problems: list[Problem] = []
     for field in table.fields:
         raw = cells.get(field.key, "")
+        if surrogates and raw and (problem := _surrogate_problem(field, raw)) is not None:
+            # checked before any parser: their reasons quote the value (and the report, a
+            # UTF-8 file, could not hold it)
+            problems.append(problem)
+            if field.kind == MONEY:
+                record[field.key + "_wan"] = record[field.key + "_yuan"] = None
+            else:
+                record[field.key] = [] if field.kind == KINDS else None
+            continue
         if not raw:
             if field.kind == MONEY:
                 record[field.key + "_wan"] = record[field.key + "_yuan"] = None

@@ -14,6 +14,7 @@ import csv
 import io
 import json
 import os
+import re
 from dataclasses import dataclass, field
 
 from pipeline.errors import PipelineError
@@ -30,12 +31,24 @@ class RawTable:
     broken: list[tuple[int, str]] = field(default_factory=list)  # rows that cannot be aligned
     # every non-empty record with its row number, so a header below a title row can be found
     records: list[tuple[int, list[str]]] = field(default_factory=list, repr=False)
+    # False only when the reader knows no cell holds a lone surrogate (U+D800–U+DFFF), so
+    # normalise_row can skip looking for one cell by cell; True (look) for anything else
+    surrogates: bool = True
 
     def with_header_at(self, index: int) -> "RawTable":
         """The same file read with its index-th non-empty record as the header (title rows above
         the header, as some platforms export them, are then skipped)."""
         header, rows, broken = _align(self.records[index][1], self.records[index + 1:])
-        return RawTable(self.path, header, rows, self.encoding, broken, self.records)
+        return RawTable(self.path, header, rows, self.encoding, broken, self.records, self.surrogates)
+
+
+# A lone surrogate is half of a UTF-16 pair: not a character, and no UTF-8 file (content/, the
+# site) can hold it. Strict UTF-8 and GB18030 decoding never yields one, nor does calamine (Rust
+# strings: an .xls cell's lone surrogate comes back as U+FFFD); a JSON \uD800 escape does, and so may a codec named in sources.yaml. Files are
+# checked here once, whole, so the per-cell check (pipeline.normalise) runs only where one can be.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # also matches pairs: only a hint to look
+_SURROGATE_FREE_CODECS = ("utf-8", "utf-8-sig", "gb18030", "gbk", "gb2312")
 
 
 def _decode(path: str, data: bytes, encoding: str | None) -> tuple[str, str]:
@@ -54,6 +67,12 @@ def _decode(path: str, data: bytes, encoding: str | None) -> tuple[str, str]:
     raise PipelineError(f"{path}: 文件编码无法识别（既不是 UTF-8 也不是 GB18030/GBK）")
 
 
+def _may_hold_surrogates(codec: str, text: str) -> bool:
+    if codecs.lookup(codec).name in _SURROGATE_FREE_CODECS:
+        return False  # strict decoding refuses an encoded surrogate (UTF-8 b"\xed\xa0\x80")
+    return _SURROGATE.search(text) is not None
+
+
 def _clean(cell) -> str:
     if cell is None:
         return ""
@@ -69,9 +88,19 @@ def _numbered(path: str, records: list[list[str]], first_row: int = 1) -> list[t
     return numbered
 
 
+def _shown(name: str) -> str:
+    """A column name as the report shows it: a lone surrogate as its escape (\\ud800), since a
+    name goes into the report and log (UTF-8) and is never published; such a column matches no
+    known name, so it is reported as unknown."""
+    if _SURROGATE.search(name) is None:
+        return name
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", name)
+
+
 def _align(header: list[str], body: list[tuple[int, list[str]]]) -> tuple[list[str], list, list]:
     """Cells padded to the header's width; a row with more filled cells than the header has is
     set aside as broken (it is quarantined, the rest of the file is read)."""
+    header = [_shown(name) for name in header]
     width = len(header)
     rows, broken = [], []
     for n, rec in body:
@@ -82,10 +111,10 @@ def _align(header: list[str], body: list[tuple[int, list[str]]]) -> tuple[list[s
     return header, rows, broken
 
 
-def _table(path: str, records: list[list[str]], encoding: str | None) -> RawTable:
+def _table(path: str, records: list[list[str]], encoding: str | None, surrogates: bool) -> RawTable:
     numbered = _numbered(path, records)
     header, rows, broken = _align(numbered[0][1], numbered[1:])
-    return RawTable(path, header, rows, encoding, broken, numbered)
+    return RawTable(path, header, rows, encoding, broken, numbered, surrogates)
 
 
 def read_csv(path: str, encoding: str | None = None) -> RawTable:
@@ -96,7 +125,8 @@ def read_csv(path: str, encoding: str | None = None) -> RawTable:
         records = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
         raise PipelineError(f"{path}: CSV 格式错误（{exc}）") from exc
-    return _table(path, records, used)
+    surrogates = _may_hold_surrogates(used, text)
+    return _table(path, records, used, surrogates)
 
 
 def read_excel(path: str, sheet: str | int | None = None) -> RawTable:
@@ -109,7 +139,9 @@ def read_excel(path: str, sheet: str | int | None = None) -> RawTable:
         where = f"（工作表 {sheet}）" if sheet is not None else ""
         raise PipelineError(f"{path}{where}: 无法读取电子表格（{exc}）") from exc
     records = frame.to_numpy(dtype=object, na_value="").tolist()
-    return _table(path, [[_excel_cell(c) for c in rec] for rec in records], None)
+    # calamine's cells are Rust strings, which cannot hold a lone surrogate (.xlsx "_xD800_" stays
+    # text, an .xls UTF-16 one becomes U+FFFD)
+    return _table(path, [[_excel_cell(c) for c in rec] for rec in records], None, False)
 
 
 def _excel_cell(cell) -> str:
@@ -135,7 +167,10 @@ def read_json(path: str, encoding: str | None = None) -> RawTable:
         header.extend(k for k in item if k not in header)
     rows = [(i + 2, [_json_cell(item.get(k)) for k in header]) for i, item in enumerate(items)]
     rows = [(n, r) for n, r in rows if any(r)]
-    return RawTable(path, header, rows, used)
+    header = [_shown(name) for name in header]  # after the lookups above, which need the keys
+    # the text itself was decoded strictly; only an escape can have made a lone surrogate
+    surrogates = _may_hold_surrogates(used, text) or _SURROGATE_ESCAPE.search(text) is not None
+    return RawTable(path, header, rows, used, surrogates=surrogates)
 
 
 def _json_cell(value) -> str:

@@ -69,7 +69,9 @@ class Report:
     def write(self, path: str) -> None:
         folder = os.path.dirname(os.path.abspath(path))
         os.makedirs(folder, exist_ok=True)
-        with open(path, "w", encoding="utf-8") as fh:
+        # backslashreplace: a file or folder name that is not UTF-8 (os.listdir gives it with lone
+        # surrogates) is written as its \udcXX escape, which is valid JSON, instead of failing
+        with open(path, "w", encoding="utf-8", errors="backslashreplace") as fh:
             json.dump(self.to_dict(), fh, ensure_ascii=False, indent=2, sort_keys=False)
             fh.write("\n")
 
@@ -103,7 +105,8 @@ class Report:
         lines.extend(f"注意：{w}" for w in self.warnings)
         if not self.ok:
             lines.append("严格模式（--strict）：存在隔离的行，本次未写出任何内容。")
-        return "\n".join(lines)
+        # printed to stdout (strict UTF-8): a non-UTF-8 file name shown as its escape, as in write()
+        return "\n".join(lines).encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _runs(quarantined: list[dict]) -> list[tuple[int, int, dict]]:

@@ -63,6 +63,16 @@ def _from_folder(folder: str, proto: dict, ignored: list[str]) -> list[Source]:
 
 
 def _make(path: str, table: str, spec: dict) -> Source:
+    name = os.path.basename(path)
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        # a name that is not UTF-8 (GBK, from a zip made on Windows) comes from os.listdir with
+        # lone surrogates in it; it goes into the report and site.yaml (UTF-8), so it is refused
+        # here, shown as GBK would read it (only the base name: the message may be written out)
+        shown = os.fsencode(name).decode("gb18030", "replace")
+        raise PipelineError(f"{shown}: 文件名不是 UTF-8 编码（常见于 Windows 上打包的压缩文件），"
+                            f"请把文件改名（例如改为表名 {table}{os.path.splitext(shown)[1]}）后重新导入") from None
     if table not in TABLES:
         raise PipelineError(f"{path}: 未知的表 {table!r}（可用：{', '.join(TABLES)}）")
     columns = {str(k): str(v) for k, v in (spec.get("columns") or {}).items()}

@@ -101,7 +101,9 @@ def write_report(path: str, **kwargs) -> str:
     """Render and write the report (atomically, so a reader never sees half a page)."""
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     tmp = path + ".part"
-    with open(tmp, "w", encoding="utf-8") as fh:
+    # backslashreplace: a source path that is not UTF-8 (lone surrogates from the file system)
+    # shows as its \udcXX escape instead of failing the report
+    with open(tmp, "w", encoding="utf-8", errors="backslashreplace") as fh:
         fh.write(render_report(**kwargs))
     os.replace(tmp, path)
     return path

@@ -61,7 +61,7 @@ def rows_to_records(state: TableState, raw: RawTable, cmap: ColumnMap, *, as_of:
     for number, cells in raw.rows:
         values = dict(cmap.constants)
         values.update((key, cells[i]) for i, key in cmap.by_index if cells[i])
-        record, problems = normalise_row(table, values)
+        record, problems = normalise_row(table, values, raw.surrogates)
         id_number = drop_secrets(table, record)
         record["_file"], record["_row"] = base, number
         state.rows += 1

@@ -82,9 +82,11 @@ def test_other_yaml_is_refused_so_pyyaml_reads_it():
             assert _parse(text.encode("utf-8")) == want, text
 
 
-def test_escaped_surrogates_are_left_to_pyyaml():
-    # json.loads would join the pair into one character; PyYAML refuses such escapes
-    text = 'a: "\\ud83d\\ude00"\n'
+@pytest.mark.parametrize("escape", ["\\ud83d\\ude00", "\\ud800", "\\udc00", "\\uDFFF"])
+def test_escaped_surrogates_are_left_to_pyyaml(escape):
+    # json.loads would join the pair into one character and accept a lone low surrogate (which
+    # the old high-only check let through); PyYAML's C loader refuses every such escape
+    text = f'a: "x{escape}"\n'
     with pytest.raises(content_yaml.Unsupported):
         content_yaml.load(text)
     with pytest.raises(yaml.YAMLError):

@@ -51,3 +51,16 @@ def test_facts_are_written_as_dump_of_the_sorted_items():
     text = folder_files("facts", out)["penalties-2024"]
     assert text == dump(sorted(items, key=_fact_key))
     assert yaml.safe_load(text) == sorted(items, key=_fact_key)
+
+
+def test_a_lone_surrogate_stops_the_export_instead_of_writing_a_file_pyyaml_refuses():
+    """The pull quarantines such rows (pipeline.normalise); should one reach export anyway, the
+    pull fails here with a clear error rather than the render later on an unreadable file."""
+    import pytest
+
+    from pipeline.errors import PipelineError
+
+    for value in ({"facts": "事实\ud800"}, {"k\udfff": 1}, ["\udc00"]):
+        with pytest.raises(PipelineError, match="U\\+D"):
+            dump(value)
+    assert yaml.safe_load(dump({"pair": "\U0001f600\U00020bb7"})) == {"pair": "\U0001f600\U00020bb7"}

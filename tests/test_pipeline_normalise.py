@@ -141,3 +141,33 @@ def test_bidi_override_controls_are_removed_from_text():
         "party_name": "胶州市\u202e司公限有\u202c某某", "content": "罚款\u2066500\u2069元"})
     assert record["party_name"] == "胶州市司公限有某某" and record["content"] == "罚款500元"
     assert not problems or all(p.field not in ("行政相对人名称", "处罚内容") for p in problems)
+
+
+def test_a_lone_surrogate_in_any_cell_is_a_problem_naming_field_and_position():
+    """A JSON export's "\\ud800" escape gives half a UTF-16 pair, no character: the row cannot be
+    written out (UTF-8) and the character it stood for is lost, so it is refused, whatever the
+    field's kind, before a parser could quote the cell in its reason."""
+    cells = {"party_name": "青岛\ud800甲公司", "facts": "事实\udfff", "kinds": "其他\udc00",
+             "decision_date": "2024-03-\udc05", "fine": "0.\ud8002", "id_number": "37028119\udc0085",
+             "decision_no": "胶市监罚〔2024〕1号"}
+    record, problems = normalise_row(TABLES["penalties"], cells)
+    by_field = {p.field: p.reason for p in problems}
+    assert "U+D800" in by_field["行政相对人名称"] and "第3个字符" in by_field["行政相对人名称"]
+    assert "U+DFFF" in by_field["违法事实"] and "U+DC00" in by_field["处罚类别"]
+    assert "U+DC05" in by_field["处罚决定日期"] and "U+D800" in by_field["罚款金额(万元)"]
+    assert "U+DC00" in by_field["证件号码"]
+    for reason in by_field.values():  # never the cell itself (a name, an ID number)
+        assert "甲公司" not in reason and "370281" not in reason
+        reason.encode("utf-8")  # the report is a UTF-8 file
+    assert record["party_name"] is None and record["kinds"] == [] and record["fine_yuan"] is None
+    assert record["decision_no"] == "胶市监罚〔2024〕1号"
+
+
+def test_astral_characters_are_not_surrogates():
+    """A rare character outside the BMP (𠮷, as in names) or an emoji is one code point in Python:
+    fine. Readers that cannot produce a lone surrogate may skip the search (surrogates=False)."""
+    record, problems = normalise_row(TABLES["penalties"], {"party_name": "\U00020bb7家小吃店", "note": "😀"})
+    assert record["party_name"] == "\U00020bb7家小吃店" and record["note"] == "😀"
+    assert all(p.reason == "必填字段为空" for p in problems)
+    _, problems = normalise_row(TABLES["penalties"], {"party_name": "青岛\ud800甲公司"}, surrogates=False)
+    assert not any("代理码位" in p.reason for p in problems)

@@ -2,6 +2,7 @@
 determinism, stale files, strict mode and the command line. Publication policy is faked here
 (tests/pipeline_fakes.py); tests/test_pipeline_e2e.py runs the real rules."""
 
+import json
 import os
 import shutil
 from datetime import date
@@ -203,3 +204,26 @@ def test_summary_folds_consecutive_rows_with_one_reason():
         {**same, "row": 5}, {**same, "row": 6}, {**same, "row": 7}, {**same, "row": 9}]}
     text = report.summary()
     assert "e.csv 第5–7行（3 行）" in text and "e.csv 第9行" in text
+
+
+def test_file_and_folder_names_that_are_not_utf8(exports, tmp_path):
+    """A zip made on Windows gives GBK file names; os.listdir returns them with lone surrogates.
+    Such a folder or an ignored file is shown escaped in the report (which stays valid JSON and
+    printable); a table file so named is refused with its name as GBK reads it."""
+    folder = tmp_path / os.fsdecode("导出".encode("gbk"))
+    shutil.copytree(exports, folder)
+    shutil.copy(exports / "officers.csv", folder / os.fsdecode("说明.csv".encode("gbk")))
+    report = pull(str(folder), as_of=AS_OF, content_dir=str(tmp_path / "content"),
+                  codes_path=str(tmp_path / "codes.csv"), report_path=str(tmp_path / "report.json"),
+                  progress=False)
+    saved = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert saved["source"] == str(folder) and saved["ignored_files"] == report.ignored_files
+    report.summary().encode("utf-8")  # printed to stdout, a strict UTF-8 stream
+    assert "\\udc" in report.summary()
+    mapped = tmp_path / "mapped"
+    mapped.mkdir()
+    shutil.copy(exports / "penalties.csv", mapped / os.fsdecode("处罚.csv".encode("gbk")))
+    (tmp_path / "sources.yaml").write_text("sources:\n  - path: mapped\n    table: penalties\n", encoding="utf-8")
+    with pytest.raises(PipelineError, match="处罚.csv: 文件名不是 UTF-8 编码.*penalties.csv"):
+        pull(str(tmp_path / "sources.yaml"), as_of=AS_OF, content_dir=str(tmp_path / "c2"),
+             codes_path=str(tmp_path / "codes2.csv"), progress=False)

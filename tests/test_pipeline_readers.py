@@ -191,3 +191,43 @@ def test_header_below_a_title_row_is_found(tmp_path):
     path.write_text("执法主体公示表\n主体名称\n甲\n", encoding="utf-8")
     with pytest.raises(PipelineError, match="统一社会信用代码"):
         _header_and_columns(Source(str(path), "agencies"), read_file(str(path)))
+
+
+def test_readers_say_whether_a_cell_can_hold_a_lone_surrogate(tmp_path):
+    """Strict UTF-8/GB18030 decoding and calamine cannot give one, so their rows skip the per-cell
+    search; a JSON \\ud800 escape (or pair: only a hint) or an odd codec may."""
+    path = tmp_path / "agencies.csv"
+    path.write_bytes(_csv_bytes("gb18030"))
+    assert read_file(str(path)).surrogates is False
+    path.write_bytes(_csv_bytes("utf-8"))
+    assert read_file(str(path)).surrogates is False
+    assert read_file(str(path), encoding="unicode_escape").surrogates is False  # none in this text
+    path.write_bytes(b"a\n\\ud800\n")
+    assert read_file(str(path), encoding="unicode_escape").rows == [(2, ["\ud800"])]
+    assert read_file(str(path), encoding="unicode_escape").surrogates is True
+    wb = pytest.importorskip("xlsxwriter").Workbook(str(tmp_path / "a.xlsx"))
+    sheet = wb.add_worksheet()
+    sheet.write(0, 0, "主体名称")
+    sheet.write(1, 0, "甲")
+    wb.close()
+    assert read_file(str(tmp_path / "a.xlsx")).surrogates is False
+    plain = tmp_path / "plain.json"
+    plain.write_text(json.dumps([dict(zip(HEADER, ROW))]), encoding="utf-8")  # \\u escapes, no surrogate
+    assert read_file(str(plain)).surrogates is False
+    lone = tmp_path / "lone.json"
+    lone.write_text(json.dumps([{"主体名称": "甲\ud800"}]), encoding="utf-8")
+    table = read_file(str(lone))
+    assert table.surrogates is True and table.rows == [(2, ["甲\ud800"])]
+
+
+def test_a_lone_surrogate_in_a_column_name_is_shown_escaped(tmp_path):
+    """Column names go into the report (a UTF-8 file) and are never published: the surrogate is
+    shown as its escape; the column matches no known name and is reported as unknown."""
+    path = tmp_path / "agencies.json"
+    path.write_text(json.dumps([{**dict(zip(HEADER, ROW)), "备注\udc00": "x"}]), encoding="utf-8")
+    table = read_file(str(path))
+    assert table.header == HEADER + ["备注\\udc00"] and table.rows[0][1][-1] == "x"
+    csv_path = tmp_path / "agencies.csv"
+    csv_path.write_bytes(",".join(HEADER + ["备注\\udc00"]).encode("unicode_escape") + b"\n" +
+                         ",".join(ROW + ["x"]).encode("unicode_escape") + b"\n")
+    assert read_file(str(csv_path), encoding="unicode_escape").header[-1] == "备注\\udc00"

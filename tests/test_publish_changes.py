@@ -93,3 +93,12 @@ def test_staff_report_escapes_everything_and_lists_quarantine(tmp_path):
     with open(path, encoding="utf-8") as fh:
         failed = fh.read()
     assert "发布失败，线上网站未改变" in failed and "<li>a:1</li>" in failed
+
+
+def test_staff_report_shows_a_non_utf8_source_path_escaped(tmp_path):
+    """A folder named in GBK (a zip made on Windows) reaches the report with lone surrogates."""
+    source = "/data/" + os.fsdecode("导出".encode("gbk"))
+    path = write_report(str(tmp_path / "x.report.html"), build_id=None, ok=False, as_of="2026-11-20",
+                        source=source, error="x")
+    with open(path, encoding="utf-8") as fh:
+        assert "/data/\\udcb5\\udcbc\\udcb3\\udcf6" in fh.read()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 
 import pytest
 from lunr.pipeline import Pipeline
@@ -129,3 +130,60 @@ def test_js_python_parity(node_results, index):
     assert js["piped"] == piped
     assert js["ident"] == normalise_identifier(text)
     assert js["hashes"] == [st.fnv1a(t.text) for t in py_terms]
+
+
+_TWO_NAMES = """
+import json, sys
+sys.path[:0] = [sys.argv[1]]
+from lunr.pipeline import Pipeline
+from lunr.tokenizer import Tokenizer
+if sys.argv[2] == "render":
+    # pipeline bench: a build (Pelican loads the plugin as `gongshi`), then bench.search_sizes
+    from pipeline.render import render_site
+    render_site(sys.argv[3], sys.argv[4], extra_settings={"GONGSHI_FAMILIES": ["generators.search"]})
+    import plugins.gongshi.search_bench
+else:  # the tests: `plugins.gongshi` first, then a render or `gongshi` directly
+    import plugins.gongshi.search_tokens
+    sys.path.append(sys.argv[1] + "/plugins")
+    import gongshi.search_tokens
+a, b = sys.modules["plugins.gongshi.search_tokens"], sys.modules["gongshi.search_tokens"]
+assert a is not b  # two copies of the module: the reason it registered twice
+terms = [[str(t) for t in Pipeline.load([m.PIPELINE_LABEL]).run(Tokenizer("甲公司"))] for m in (a, b)]
+print(json.dumps([a.cjk_pipeline_function.label, b.cjk_pipeline_function.label, terms]))
+"""
+
+
+@pytest.mark.parametrize("path", ["import", "render"])
+def test_tokenizer_registers_once_under_both_module_names(path, tmp_path):
+    """Pelican loads the plugin as `gongshi` (PLUGIN_PATHS), tests and the bench import it as
+    `plugins.gongshi`: one process can hold both copies of search_tokens. Registering the same
+    function again made lunr warn "Overwriting existing registered function gongshiCjk" on
+    stderr in every such build; the copy now finds its twin registered and only takes the label."""
+    args = [os.path.join(ROOT, "tests", "fixtures", "content"), str(tmp_path / "out")] if path == "render" else []
+    env = dict(os.environ, GONGSHI_LAWS_DIR=os.environ.get("GONGSHI_LAWS_DIR",
+                                                           os.path.join(ROOT, "..", "shared", "laws")))
+    proc = subprocess.run([sys.executable, "-c", _TWO_NAMES, ROOT, path, *args], cwd=str(tmp_path),
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "Overwriting" not in proc.stderr and "not registered" not in proc.stderr, proc.stderr
+    label_a, label_b, terms = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert label_a == label_b == st.PIPELINE_LABEL
+    assert terms == [["甲公", "公司"], ["甲公", "公司"]]
+
+
+def test_registering_again_is_quiet_but_another_function_still_replaces(caplog, monkeypatch):
+    monkeypatch.setattr(Pipeline, "registered_functions", dict(Pipeline.registered_functions))
+    # registered by this copy or by its twin (`gongshi.search_tokens`, if a render ran first)
+    first = Pipeline.registered_functions[st.PIPELINE_LABEL]
+    with caplog.at_level("WARNING", logger="lunr.pipeline"):
+        st._register()
+        assert Pipeline.registered_functions[st.PIPELINE_LABEL] is first
+        assert not caplog.records
+
+        def other(token, i, tokens):
+            return token
+        Pipeline.registered_functions[st.PIPELINE_LABEL] = other
+        st._register()  # not the same code: lunr's own behaviour, warning included
+    assert Pipeline.registered_functions[st.PIPELINE_LABEL] is st.cjk_pipeline_function
+    assert [r.getMessage() for r in caplog.records] == [
+        f"Overwriting existing registered function {st.PIPELINE_LABEL}"]
