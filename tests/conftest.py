@@ -102,6 +102,24 @@ def fixture_site(tmp_path_factory) -> BuiltSite:
 
 
 @pytest.fixture
+def handoff_takes(monkeypatch):
+    """{'hit': n, 'miss': n} of the content store's content_handoff.take calls: a hit is a
+    content file the render got from the pull of its process, a miss one it read."""
+    from pipeline import content_handoff
+
+    counts = {"hit": 0, "miss": 0}
+    take = content_handoff.take
+
+    def counting(path):
+        found = take(path)
+        counts["hit" if found is not None else "miss"] += 1
+        return found
+
+    monkeypatch.setattr(content_handoff, "take", counting)
+    return counts
+
+
+@pytest.fixture
 def render_content(tmp_path):
     def _render(content_dir: str, output_dir: str | None = None) -> str:
         return render_tree(content_dir, output_dir or str(tmp_path / "output"))

@@ -81,21 +81,6 @@ def _old_build_id(root: str, as_of: str) -> str:
     return digest.hexdigest()[:10]
 
 
-@pytest.fixture
-def counted(monkeypatch):
-    """{'hit': n, 'miss': n} of the store's content_handoff.take calls."""
-    counts = {"hit": 0, "miss": 0}
-    take = content_handoff.take
-
-    def counting(path):
-        found = take(path)
-        counts["hit" if found is not None else "miss"] += 1
-        return found
-
-    monkeypatch.setattr(content_handoff, "take", counting)
-    return counts
-
-
 RECORDS = {
     "cf-a": {"id": "cf-a", "agency_id": "ag-1", "status": "有效", "fine": 5000, "paid": True,
              "note": None, "kinds": ["警告", "罚款"], "events": [{"stage": "立案", "date": "2024-03-05"}],
@@ -116,7 +101,8 @@ def _records() -> dict:
     return fresh(RECORDS)
 
 
-def test_every_file_of_the_demo_pull_is_handed_over_exactly_as_parsed(demo_exports, tmp_path, counted):
+def test_every_file_of_the_demo_pull_is_handed_over_exactly_as_parsed(demo_exports, tmp_path,
+                                                                       handoff_takes):
     """The full scale-1 demo: every content file the pull writes is handed over, and each value
     is what yaml.safe_load and the store's reader give for the file: same types, same key order,
     no container shared with another file."""
@@ -149,16 +135,16 @@ def test_every_file_of_the_demo_pull_is_handed_over_exactly_as_parsed(demo_expor
             for container in _containers(value, []):
                 assert id(container) not in seen_ids, f"{path}: a container shared with another file"
                 seen_ids.add(id(container))
-    assert counted["hit"] == len(files) and counted["miss"] == 0
+    assert handoff_takes["hit"] == len(files) and handoff_takes["miss"] == 0
 
 
-def test_the_store_takes_handed_records_and_drops_them(tmp_path, counted):
+def test_the_store_takes_handed_records_and_drops_them(tmp_path, handoff_takes):
     content = str(tmp_path / "content")
     with content_handoff.session():
         write_folder(content, "penalties", _records())
         store = ContentStore(content)
         got = store.records("penalties")
-        assert counted == {"hit": 2, "miss": 0}
+        assert handoff_takes == {"hit": 2, "miss": 0}
         assert not content_handoff._state.entries, "taken entries must not stay alive"
     _same(got, _everything(ContentStore(content))["penalties"])
 
@@ -178,7 +164,7 @@ def test_the_handoff_is_dropped_when_the_session_ends_even_on_failure(tmp_path):
     assert not content_handoff._state.entries and not content_handoff.active()
 
 
-def test_a_file_edited_after_the_pull_is_read_again(tmp_path, counted):
+def test_a_file_edited_after_the_pull_is_read_again(tmp_path, handoff_takes):
     content = tmp_path / "content"
     with content_handoff.session():
         write_folder(str(content), "penalties", _records())
@@ -193,7 +179,7 @@ def test_a_file_edited_after_the_pull_is_read_again(tmp_path, counted):
         os.utime(b, ns=(before.st_atime_ns, before.st_mtime_ns))
         assert b.stat().st_size == before.st_size
         got = ContentStore(str(content)).records("penalties")
-    assert counted == {"hit": 0, "miss": 2}
+    assert handoff_takes == {"hit": 0, "miss": 2}
     _same(got[0], changed)
     assert got[1]["status"] == "无效"
 
@@ -238,7 +224,7 @@ def test_handed_and_parsed_strings_are_one_object_each(tmp_path):
 
 
 def test_a_container_used_twice_in_a_file_is_parsed_and_one_two_files_share_is_copied(
-        tmp_path, counted):
+        tmp_path, handoff_takes):
     records = _records()
     shared_list = ["警告"]
     records["cf-a"]["kinds"] = records["cf-b"]["kinds"] = shared_list
@@ -250,13 +236,13 @@ def test_a_container_used_twice_in_a_file_is_parsed_and_one_two_files_share_is_c
         got = ContentStore(content).records("penalties")
     # cf-a and cf-b are handed as separate pickles (each its own list, as parsing gives);
     # cf-c holds one list twice, which a pickle would keep: it is parsed
-    assert counted == {"hit": 2, "miss": 1}
+    assert handoff_takes == {"hit": 2, "miss": 1}
     _same(got, _everything(ContentStore(content))["penalties"])
     assert got[0]["kinds"] is not got[1]["kinds"]
     assert got[2]["twice"] is not got[2]["events"]
 
 
-def test_values_parsing_cannot_give_back_are_not_handed(tmp_path, counted):
+def test_values_parsing_cannot_give_back_are_not_handed(tmp_path, handoff_takes):
     class Text(str):
         pass
 
@@ -267,11 +253,11 @@ def test_values_parsing_cannot_give_back_are_not_handed(tmp_path, counted):
     with content_handoff.session():
         write_folder(content, "penalties", records)
         got = ContentStore(content).records("penalties")
-    assert counted == {"hit": 0, "miss": 2}
+    assert handoff_takes == {"hit": 0, "miss": 2}
     assert type(got[0]["note"]) is str and got[1]["by_year"] == {"2024": 3}
 
 
-def test_facts_text_is_handed_over_as_its_parse(tmp_path, counted):
+def test_facts_text_is_handed_over_as_its_parse(tmp_path, handoff_takes):
     from pipeline.export import folder_files
     from pipeline.records import Output
 
@@ -283,7 +269,7 @@ def test_facts_text_is_handed_over_as_its_parse(tmp_path, counted):
         write_folder(content, "facts", files)
         store = ContentStore(content)
         handed = store.facts()
-    assert counted["hit"] == 2
+    assert handoff_takes["hit"] == 2
     _same(handed, ContentStore(content).facts())
 
 
@@ -316,7 +302,7 @@ def test_the_parse_cache_records_handed_files_as_a_parse_would(tmp_path):
     assert handed.inputs_digest(kinds) == parsed.inputs_digest(kinds)
 
 
-def test_build_id_is_the_full_read_value_and_follows_every_file(tmp_path, counted):
+def test_build_id_is_the_full_read_value_and_follows_every_file(tmp_path, handoff_takes):
     content = tmp_path / "content"
     shutil.copytree(FIXTURE, content)
     (content / "notes.txt").write_text("not a record", encoding="utf-8")
@@ -340,7 +326,7 @@ def test_build_id_is_the_full_read_value_and_follows_every_file(tmp_path, counte
         store = ContentStore(str(content))
         _everything(store)
         assert store.build_id == want                             # handed digests
-        assert counted["hit"] == len(records)
+        assert handoff_takes["hit"] == len(records)
     for changed in (content / "penalties" / sorted(os.listdir(content / "penalties"))[0],
                     content / "notes.txt", content / "penalties" / "extra" / "x.bin",
                     content / "site.yaml"):

@@ -136,24 +136,15 @@ def test_same_input_and_date_give_an_identical_tree(fixture_target, tmp_path):
 
 
 def test_publish_renders_the_pulled_records_without_reading_content_again(fixture_target, tmp_path,
-                                                                         monkeypatch):
+                                                                         monkeypatch, handoff_takes):
     """The render takes every content file it loads from the pull (content_handoff), and the
-    release is the one a render reading content/ gives (fixture_target was published the same
-    way; the control run below has the handoff switched off)."""
+    release is the one a render reading content/ gives (the control run below has the handoff
+    switched off)."""
     from pipeline import content_handoff
 
-    counts = {"hit": 0, "miss": 0}
-    take = content_handoff.take
-
-    def counting(path):
-        found = take(path)
-        counts["hit" if found is not None else "miss"] += 1
-        return found
-
-    monkeypatch.setattr(content_handoff, "take", counting)
     handed = _pub(FIXTURE_EXPORTS, str(tmp_path / "handed"), DEMO_AS_OF, max_quarantine_share=1.0)
-    taken = counts["hit"]
-    assert taken >= 10 and counts["miss"] == 0, counts
+    taken = handoff_takes["hit"]
+    assert taken >= 10 and handoff_takes["miss"] == 0, handoff_takes
     assert not content_handoff.active() and not content_handoff._state.entries  # ended, emptied
 
     @contextlib.contextmanager
@@ -161,9 +152,9 @@ def test_publish_renders_the_pulled_records_without_reading_content_again(fixtur
         yield
 
     monkeypatch.setattr(content_handoff, "session", no_handoff)
-    counts.update(hit=0, miss=0)
+    handoff_takes.update(hit=0, miss=0)
     read = _pub(FIXTURE_EXPORTS, str(tmp_path / "read"), DEMO_AS_OF, max_quarantine_share=1.0)
-    assert counts == {"hit": 0, "miss": taken}  # the same files, each read instead
+    assert handoff_takes == {"hit": 0, "miss": taken}  # the same files, each read instead
     assert handed.build_id == read.build_id
     assert tree_digest(handed.release_dir) == tree_digest(read.release_dir)
 
