@@ -272,7 +272,7 @@ def measure_scale(scale: int, workdir: Path, browser: bool = True,
     floor = floor_seconds(pages, workdir / "floor", keep=True)
     # a second floor, for reading the first: as many minimal pages as the page families wrote
     # files (pages, one open-data JSON per record, CSVs, feeds, credit shards). Creating a file is
-    # most of a minimal page's cost here, and the portal writes ~3 per HTML page.
+    # most of a minimal page's cost here, and the page families write 2-3 per HTML page.
     files = page_family_files(p["output"])
     floor_files = floor_seconds(files, workdir / FLOOR_FILES, keep=True)
     full = {"wall_s": _total(stages, "wall_s"), "cpu_s": _total(stages, "cpu_s")}

@@ -244,9 +244,13 @@ def publish(source: str, target: str, *, as_of: dt.date, keep: int = 5,
         work = tempfile.mkdtemp(dir=store.work)
         state: dict = {"source": remote_sources.redact(source), "as_of": as_of.isoformat()}
         try:
-            return _run(source, store, work, state, as_of=as_of, keep=keep,
-                        max_share=max_quarantine_share, settings_file=settings_file,
-                        progress=progress, steps=steps, log=log)
+            # as `pipeline build`: the render takes the records the pull exported instead of
+            # reading content/ again (pipeline/content_handoff.py; a file changed in between is
+            # read); _render_and_check ends the handoff before the output checks
+            with content_handoff.session():
+                return _run(source, store, work, state, as_of=as_of, keep=keep,
+                            max_share=max_quarantine_share, settings_file=settings_file,
+                            progress=progress, steps=steps, log=log)
         except PublishError as exc:
             _failure_report(store, state, exc)
             raise
@@ -258,17 +262,6 @@ def publish(source: str, target: str, *, as_of: dt.date, keep: int = 5,
 
 def _run(source, store: ReleaseStore, work: str, state: dict, *, as_of, keep, max_share,
          settings_file, progress, steps: Steps, log) -> PublishResult:
-    # as `pipeline build`: the render takes the records the pull exported instead of reading
-    # content/ again (pipeline/content_handoff.py; a file changed in between is read). The
-    # handoff ends with the render: what it did not take is dropped before the output checks.
-    with content_handoff.session():
-        return _pull_render_switch(source, store, work, state, as_of=as_of, keep=keep,
-                                   max_share=max_share, settings_file=settings_file,
-                                   progress=progress, steps=steps, log=log)
-
-
-def _pull_render_switch(source, store: ReleaseStore, work: str, state: dict, *, as_of, keep,
-                        max_share, settings_file, progress, steps: Steps, log) -> PublishResult:
     seconds: dict[str, float] = {}
     content = os.path.join(work, "content")
     codes = os.path.join(work, "codes.csv")
