@@ -179,13 +179,19 @@ def _value(field, raw: str):
         return parse_bool(field.key, raw)
     if kind == INT:
         return parse_int(raw)
-    return _nfkc(raw) if kind == CREDIT else _BIDI_CONTROLS.sub("", raw)
+    return _nfkc(raw) if kind == CREDIT else _INVISIBLE_CONTROLS.sub("", raw)
 
 
-# Bidirectional embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069): no
-# Chinese enforcement record needs them, and in a party name or a decision text they can make
-# the page show characters in another order than they are stored (a spoofed name or number).
-_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# Characters that carry nothing a reader can see, removed from text:
+# - bidirectional embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069): no
+#   Chinese enforcement record needs them, and in a party name or a decision text they can make
+#   the page show characters in another order than they are stored (a spoofed name or number);
+# - C0 controls but tab, line feed and carriage return, DEL and the C1 controls (U+0080–U+009F):
+#   debris of copy-paste and mis-decoded exports. XML 1.0 cannot hold the C0 ones at all, so a
+#   single one in a party name made the Atom feed writer (feedgenerator) fail the publish, and
+#   HTML parsers report each as an error.
+_INVISIBLE_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+                                 "\u202a-\u202e\u2066-\u2069]")
 
 
 # A lone surrogate (U+D800–U+DFFF; a JSON export's "\ud800" escape) is half of a UTF-16 pair:

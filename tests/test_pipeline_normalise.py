@@ -143,6 +143,16 @@ def test_bidi_override_controls_are_removed_from_text():
     assert not problems or all(p.field not in ("行政相对人名称", "处罚内容") for p in problems)
 
 
+def test_control_characters_are_removed_from_text_but_tab_and_line_breaks():
+    """C0 controls (XML 1.0 cannot hold them: one in a party name failed the Atom feed), DEL and
+    C1 controls carry nothing visible; tab, LF and CR are text layout and stay."""
+    record, problems = normalise_row(TABLES["penalties"], {
+        "party_name": "青岛\x01甲\x0b食品\x7f有限\x85公司\x9f", "facts": "第一\t段\r\n第二段\x00\x1f。"})
+    assert record["party_name"] == "青岛甲食品有限公司"
+    assert record["facts"] == "第一\t段\r\n第二段。"
+    assert not problems or all(p.field not in ("行政相对人名称", "违法事实") for p in problems)
+
+
 def test_a_lone_surrogate_in_any_cell_is_a_problem_naming_field_and_position():
     """A JSON export's "\\ud800" escape gives half a UTF-16 pair, no character: the row cannot be
     written out (UTF-8) and the character it stood for is lost, so it is refused, whatever the
