@@ -16,6 +16,7 @@ from stdnum.cn import ric, uscc
 from stdnum.iso7064 import mod_11_2
 
 from pipeline.errors import Problem
+from pipeline.readers import LONE_SURROGATE
 from pipeline.tables import (BOOL, CREDIT, DATE, ENUM, INT, KINDS, MONEY, SECRET, SYNONYMS, Table)
 
 _YMD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?)?$")
@@ -200,14 +201,13 @@ _INVISIBLE_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
 # the BMP, common in names) cut in half by a UTF-16 export. The row is quarantined, as a value
 # that does not parse is: the lost character cannot be restored, and publishing the rest (or
 # U+FFFD) would show a party name or decision text other than the decision's. Same rule as the
-# readers' strict decoding: an undecodable file is refused, never "replaced".
-_SURROGATE = re.compile("[\ud800-\udfff]")
+# readers' strict decoding: an undecodable file is refused, never "replaced". (LONE_SURROGATE)
 
 
 def _surrogate_problem(field, raw: str) -> Problem | None:
     """The reason a cell holding a lone surrogate is refused: where and which code point, never
     the cell itself (it may be a name or an ID number, and could not be written out anyway)."""
-    found = _SURROGATE.search(raw)
+    found = LONE_SURROGATE.search(raw)
     if found is None:
         return None
     return Problem(field.name, f"第{found.start() + 1}个字符无效（U+{ord(found.group()):04X} 是孤立的代理码位，"

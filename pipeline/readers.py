@@ -44,9 +44,10 @@ class RawTable:
 
 # A lone surrogate is half of a UTF-16 pair: not a character, and no UTF-8 file (content/, the
 # site) can hold it. Strict UTF-8 and GB18030 decoding never yields one, nor does calamine (Rust
-# strings: an .xls cell's lone surrogate comes back as U+FFFD); a JSON \uD800 escape does, and so may a codec named in sources.yaml. Files are
-# checked here once, whole, so the per-cell check (pipeline.normalise) runs only where one can be.
-_SURROGATE = re.compile("[\ud800-\udfff]")
+# strings: an .xls cell's lone surrogate comes back as U+FFFD); a JSON \uD800 escape does, and so
+# may a codec named in sources.yaml. Files are checked here once, whole, so the per-cell check
+# (pipeline.normalise, which uses this pattern too) runs only where one can be.
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # also matches pairs: only a hint to look
 _SURROGATE_FREE_CODECS = ("utf-8", "utf-8-sig", "gb18030", "gbk", "gb2312")
 
@@ -70,7 +71,7 @@ def _decode(path: str, data: bytes, encoding: str | None) -> tuple[str, str]:
 def _may_hold_surrogates(codec: str, text: str) -> bool:
     if codecs.lookup(codec).name in _SURROGATE_FREE_CODECS:
         return False  # strict decoding refuses an encoded surrogate (UTF-8 b"\xed\xa0\x80")
-    return _SURROGATE.search(text) is not None
+    return LONE_SURROGATE.search(text) is not None
 
 
 def _clean(cell) -> str:
@@ -92,9 +93,9 @@ def _shown(name: str) -> str:
     """A column name as the report shows it: a lone surrogate as its escape (\\ud800), since a
     name goes into the report and log (UTF-8) and is never published; such a column matches no
     known name, so it is reported as unknown."""
-    if _SURROGATE.search(name) is None:
+    if LONE_SURROGATE.search(name) is None:
         return name
-    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", name)
+    return LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", name)
 
 
 def _align(header: list[str], body: list[tuple[int, list[str]]]) -> tuple[list[str], list, list]:
