@@ -286,6 +286,17 @@ class Inputs:
         return self._once("cite", lambda: rec.Citer(library()))
 
     @property
+    def officers_by_agency(self) -> dict[str, tuple[str, ...]]:
+        """{agency id: its registered officers' names}: case notes may name them (records.Party.scrub)."""
+        def make():
+            found: dict[str, set] = {}
+            for r in self.tables["officers"].records:
+                if r.get("agency_id") and r.get("name"):
+                    found.setdefault(r["agency_id"], set()).add(r["name"])
+            return {agency: tuple(sorted(names)) for agency, names in found.items()}
+        return self._once("officers", make)
+
+    @property
     def events_by_case(self):
         from pipeline import records as rec
         return self._once("events", lambda: rec.link_cases(self.tables["cases"], self.tables["case_events"]))
@@ -375,7 +386,8 @@ def _run_blacklist(inp, out, st):
 
 def _run_cases(inp, out, st, penalty_ids):
     from pipeline import records as rec
-    return {"codes_input": rec.build_cases(st["cases"], st["case_events"], inp.events_by_case, penalty_ids, out)}
+    return {"codes_input": rec.build_cases(st["cases"], st["case_events"], inp.events_by_case, penalty_ids, out,
+                                           officers=inp.officers_by_agency)}
 
 
 def _run_supervision(inp, out, st):
@@ -394,7 +406,8 @@ STEPS = (
     ("行政处罚", "penalties", ("penalties",), ("penalties", "cases", "case_events"), True, True, _run_penalties),
     ("行政许可", "permits", ("permits",), ("permits",), True, False, _run_permits),
     ("失信名单", "blacklist", ("blacklist",), ("blacklist",), True, True, _run_blacklist),
-    ("执法案件", "cases", ("cases", "case_events"), ("cases", "case_events"), False, False, _run_cases),
+    # case notes keep the names of the agency's registered officers: the officers table is in its key
+    ("执法案件", "cases", ("cases", "case_events"), ("cases", "case_events", "officers"), False, False, _run_cases),
     ("执法监督", "supervision", ("supervision",), ("supervision",), False, False, _run_supervision),
 )
 
@@ -464,7 +477,7 @@ def _scrub(fresh, reused, progress: bool, cache: PullCache, scrub_cache: str | N
         for unit in reused:
             text_cache.keep(unit.meta.get("scrub_keys") or ())
         if cache.enabled:  # which texts each step has, so the next pull keeps them if it reuses it
-            pairs = {name: {(p.text, p.keep) for _, _, p in rec._pending_slots(out)} for name, _, _, out in fresh}
+            pairs = {name: {p.job for _, _, p in rec._pending_slots(out)} for name, _, _, out in fresh}
             keys = {pair: pair_key(*pair) for found in pairs.values() for pair in found}
             for name, _, meta, _ in fresh:
                 meta["scrub_keys"] = sorted(keys[pair] for pair in pairs[name])

@@ -68,23 +68,29 @@ def iso(value: date | None) -> str | None:
 
 
 @lru_cache(maxsize=200_000)
-def _scrub(text: str, keep: tuple[str, ...]) -> str | None:
+def _scrub(text: str, keep: tuple[str, ...], officers: tuple[str, ...] = ()) -> str | None:
     # demo and real exports repeat the same sentences a lot; jieba is the slow part of the pull
-    return sanitize.scrub_text(text, keep)
+    return sanitize.scrub_text(text, keep, officers)
 
 
 class Pending:
     """Free text waiting for sanitize.scrub_text. Builders leave these in records; resolve_scrubs()
-    scrubs every distinct (text, keep-list) once, on all cores, before anything is exported."""
+    scrubs every distinct job (text, keep-list, officers) once, on all cores, before anything is
+    exported."""
 
-    __slots__ = ("text", "keep")
+    __slots__ = ("text", "keep", "officers")
 
-    def __init__(self, text: str, keep: tuple[str, ...]):
-        self.text, self.keep = text, keep
+    def __init__(self, text: str, keep: tuple[str, ...], officers: tuple[str, ...] = ()):
+        self.text, self.keep, self.officers = text, keep, officers
+
+    @property
+    def job(self) -> tuple:
+        """scrub_text's arguments; also the scrub cache's key (scrub_cache.pair_key)."""
+        return (self.text, self.keep, self.officers) if self.officers else (self.text, self.keep)
 
 
-def _scrub_pair(pair: tuple[str, tuple[str, ...]]) -> str | None:
-    return sanitize.scrub_text(pair[0], pair[1])
+def _scrub_job(job: tuple) -> str | None:
+    return sanitize.scrub_text(*job)
 
 
 def _pending_slots(out: Output):
@@ -106,13 +112,13 @@ def resolve_scrubs(out: Output, workers: int | None = None, progress: bool = Fal
                    cache=None, keys: dict | None = None) -> int:
     """Scrub all pending free text; returns how many distinct texts there were. `cache`: a
     pipeline.scrub_cache.ScrubCache; texts scrubbed by an earlier pull are taken from it.
-    `keys`: scrub_cache.pair_key of (text, keep) pairs the caller already computed."""
+    `keys`: scrub_cache.pair_key of Pending.job tuples the caller already computed."""
     import os
 
     from tqdm import tqdm
 
     slots = list(_pending_slots(out))
-    pairs = sorted({(p.text, p.keep) for _, _, p in slots})
+    pairs = sorted({p.job for _, _, p in slots})
     done: dict = {}
     known, keys = keys or {}, {}
     if cache is not None:
@@ -132,7 +138,7 @@ def resolve_scrubs(out: Output, workers: int | None = None, progress: bool = Fal
         with multiprocessing.get_context("fork").Pool(
                 workers, initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
             results = []
-            for result in pool.imap(_scrub_pair, todo, chunksize=chunk):
+            for result in pool.imap(_scrub_job, todo, chunksize=chunk):
                 results.append(result)
                 bar.update()
     else:
@@ -146,7 +152,7 @@ def resolve_scrubs(out: Output, workers: int | None = None, progress: bool = Fal
         for pair, result in zip(todo, results):
             cache.put(keys[pair], result)
     for container, key, pending in slots:
-        container[key] = done[(pending.text, pending.keep)]
+        container[key] = done[pending.job]
     return len(pairs)
 
 
@@ -181,14 +187,16 @@ class Party:
     def public_legal_rep(self) -> str | None:
         return self.legal_rep if self.kind not in (NATURAL, INDIVIDUAL) else None
 
-    def scrub(self, text: str | None) -> Pending | None:
+    def scrub(self, text: str | None, officers: tuple[str, ...] = ()) -> Pending | None:
+        """Free text about this party, to be scrubbed; `officers`: the registered officers of the
+        record's agency, whose names the text may keep (sanitize.scrub_text)."""
         if not text:
             return None
         for raw, masked in self.masks:
             text = text.replace(raw, masked)
         # scrub_text protects keep-list names where they occur; a name absent from the text
         # changes nothing, and dropping it lets one scrub serve every party ("当事人已缴纳罚款")
-        return Pending(text, tuple(n for n in self.keep if n in text))
+        return Pending(text, tuple(n for n in self.keep if n in text), tuple(n for n in officers if n in text))
 
 
 class Citer:
@@ -461,18 +469,20 @@ def build_blacklist(state: TableState, out: Output, *, as_of: date, rules, cite:
 
 
 def build_cases(cases: TableState, events: TableState, events_by_case, penalty_ids: dict[str, str],
-                out: Output) -> list[tuple[str, str | None]]:
+                out: Output, officers: dict[str, tuple[str, ...]] | None = None) -> list[tuple[str, str | None]]:
     """Every valid case with its events (masked). Returns (case_no, exported 查询码) for the
-    query-code step; the code itself is never part of the case record."""
+    query-code step; the code itself is never part of the case record. `officers`: {agency id:
+    registered officers' names}, kept where an event note names them as the officers at work."""
     for_codes = []
     for r in cases.records:
         # a minor is never named, whatever the party kind says (domain §3)
         party = Party(r["party_name"], NATURAL if r["_minor"] else r["party_kind"])
         key = normalise_identifier(r["case_no"])
+        own_officers = (officers or {}).get(r["agency_id"], ())
         decision_id = penalty_ids.get(normalise_identifier(r["decision_no"]) + "\x1f" + (r["agency_id"] or "")) \
             if r["decision_no"] else None
         case_events = [{"stage": e["stage"], "date": iso(e["date"]), "entered_date": iso(e["entered_date"]),
-                        "note": party.scrub(e["note"]), "record_mode": e["record_mode"]}
+                        "note": party.scrub(e["note"], own_officers), "record_mode": e["record_mode"]}
                        for e in events_by_case.get(key, [])]
         events.published += len(case_events)
         out.add("cases", {

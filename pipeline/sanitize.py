@@ -254,10 +254,26 @@ def _org_span_at(text: str, start: int, tokens) -> int | None:
         if _ORG_BREAKERS.search(run, 1, sm.start()):
             return None
         inner = (start + 1, start + sm.start())
-        if any(t[3].startswith(_ORG_BREAK_FLAGS) for t in tokens if inner[0] <= t[0] and t[1] <= inner[1]):
+        # A word that starts before the suffix counts even when it swallows it: in 王小明反映该店
+        # the pronoun 该店 ends the person's sentence, it does not start a shop's name.
+        if any(t[3].startswith(_ORG_BREAK_FLAGS) for t in tokens if inner[0] <= t[0] < inner[1]):
+            return None
+        if _person_then_verb(start, tokens):
             return None
         return start + sm.end()
     return None
+
+
+def _person_then_verb(start: int, tokens) -> bool:
+    """A person's name (jieba `nr`, 2-4 characters) at `start` followed by a plain verb: someone
+    doing something (王小明反映胶州市某某有限公司…), not the start of an organisation's name."""
+    index = next((i for i, t in enumerate(tokens) if t[0] == start), None)
+    if index is None or index + 1 >= len(tokens):
+        return False
+    word, flag = tokens[index][2], tokens[index][3]
+    nxt = tokens[index + 1]
+    return (flag.startswith("nr") and 2 <= len(word) <= 4 and looks_like_person_name(word)
+            and nxt[0] == tokens[index][1] and nxt[3] == "v")
 
 
 def _single_char_run(tokens, index: int) -> str:
@@ -410,15 +426,79 @@ def _nr_spans(text: str, tokens, protected) -> list[tuple[int, int]]:
     return spans
 
 
-def _mask_names(text: str, party_names: Iterable[str]) -> str:
+# Characters that start the predicate after a name and are almost never the last character of a
+# given name. jieba glues them to the name (刘大未/nr 取得): masking them with the name would turn
+# 刘大未取得许可 ("did not obtain") into 刘*取得许可 ("obtained").
+_PREDICATE_STARTS = frozenset("未不没拒擅被把曾仍已")
+
+
+def _trim_name(text: str, start: int, end: int) -> tuple[int, int]:
+    """(start, end) without a trailing _PREDICATE_STARTS character, keeping one given-name character."""
+    surname = _surname_length(text[start:end])
+    if end - start >= surname + 2 and text[end - 1] in _PREDICATE_STARTS:
+        return start, end - 1
+    return start, end
+
+
+# Words that introduce the officers handling a case (执法人员王明、李强出示执法证件). An officer's name
+# is public by design (domain §2, 执法人员), so a name right after one of these — or in the list that
+# follows it — is kept when it is in the register of the record's agency; any other name is masked
+# as usual.
+OFFICER_ROLE_WORDS = ("执法人员", "办案人员", "检查人员", "承办人员", "执法员", "承办人", "主办人", "协办人")
+_OFFICER_ROLE_RE = re.compile("|".join(map(re.escape, sorted(OFFICER_ROLE_WORDS, key=len, reverse=True))))
+
+
+def _officer_spans(text: str, tokens, officers: Iterable[str]) -> list[tuple[int, int]]:
+    """Where registered officers are named: after an officer role word (and its list), then
+    every other mention of the same names in this text."""
+    names = sorted({n for n in officers if n and len(n) >= 2}, key=len, reverse=True)
+    if not names:
+        return []
+    # the register's 王明 is not the text's 王明明: jieba reading a longer name there vetoes it
+    # (token ends are no test: jieba cuts 汤超超出示 as 汤超/超出/示)
+    longer = {t[0]: t[1] for t in tokens if t[3].startswith("nr")}
+
+    def named_at(pos: int, name: str) -> bool:
+        return text.startswith(name, pos) and longer.get(pos, 0) <= pos + len(name)
+
+    seen = set()
+    for m in _OFFICER_ROLE_RE.finditer(text):
+        pos = _ROLE_GAP_RE.match(text, m.end()).end()
+        while True:
+            name = next((n for n in names if named_at(pos, n)), None)
+            if name is None:
+                break
+            seen.add(name)
+            sep = _LIST_SEP_RE.match(text, pos + len(name))
+            if not sep or sep.end() == pos + len(name):
+                break
+            pos = sep.end()
+    spans = []
+    for name in seen:
+        start = text.find(name)
+        while start >= 0:
+            if named_at(start, name):
+                spans.append((start, start + len(name)))
+            start = text.find(name, start + len(name))
+    return spans
+
+
+def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    return any(s < end and start < e for s, e in spans)
+
+
+def _mask_names(text: str, party_names: Iterable[str], officers: Iterable[str] = ()) -> str:
     if not any(c in SINGLE_SURNAMES or c in "欧司诸上东皇尉公慕长宇夏轩令钟端" for c in text):
         return text
-    protected = _party_spans(text, party_names, persons=False)
     tokens = _tokens(text)
-    spans = _role_name_spans(text, tokens, protected) + _nr_spans(text, tokens, protected)
+    kept = _officer_spans(text, tokens, officers)
+    protected = _party_spans(text, party_names, persons=False) + kept
+    spans = [_trim_name(text, s, e) for s, e in
+             _role_name_spans(text, tokens, protected) + _nr_spans(text, tokens, protected)]
     # A name found once is masked wherever else it occurs (the later mention may lack a role word).
     found = {text[s:e] for s, e in spans if e - s >= 2}
     spans += _party_spans(text, list(found) + list(party_names), persons=True)
+    spans = [(s, e) for s, e in spans if not _overlaps(kept, s, e)]
     return _replace_spans(text, _merge(spans), mask_person_name)
 
 
@@ -596,14 +676,16 @@ def _replace_spans(text: str, spans: list[tuple[int, int]], replace) -> str:
 
 # --- public API --------------------------------------------------------------------------------
 
-def scrub_text(text: str | None, party_names: Iterable[str] = ()) -> str | None:
+def scrub_text(text: str | None, party_names: Iterable[str] = (), officers: Iterable[str] = ()) -> str | None:
     """Free text with personal data masked; None stays None.
 
     Numbers (ID numbers and fragments, mobile and landline numbers, bank cards, e-mail addresses)
     and home addresses (after 住址, 家住, 户籍地 …; an organisation's 住所 stays) become NUMBER_MASK; names of natural persons become surname + '*'. `party_names` lists names
     that are public (the organisation or 个体工商户 business the record is about): they are kept.
     A party name that looks like a person's name is *not* kept — free text must not carry a
-    natural person's name even when that person is the party.
+    natural person's name even when that person is the party. `officers` lists the registered
+    officers of the record's agency: they are kept where the text names them as the officers
+    handling the case (OFFICER_ROLE_WORDS), since officers' names are public by design.
     """
     if text is None:
         return None
@@ -612,7 +694,7 @@ def scrub_text(text: str | None, party_names: Iterable[str] = ()) -> str | None:
         return text
     text = _replace_spans(text, _number_spans(text), lambda _s: NUMBER_MASK)
     text = _ADDRESS_RE.sub(lambda m: m.group(1) + NUMBER_MASK, text)
-    return _mask_names(text, tuple(party_names or ()))
+    return _mask_names(text, tuple(party_names or ()), tuple(officers or ()))
 
 
 def birth_date(id_number: str | None) -> date | None:

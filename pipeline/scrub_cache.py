@@ -49,8 +49,10 @@ def scrubber_version() -> str:
     return digest.hexdigest()
 
 
-def pair_key(text: str, keep: tuple[str, ...]) -> str:
-    return hashlib.sha256(json.dumps([text, list(keep)], ensure_ascii=False).encode("utf-8")).hexdigest()
+def pair_key(text: str, keep: tuple[str, ...], officers: tuple[str, ...] = ()) -> str:
+    """Key of one scrub job (records.Pending.job); a job without officers keeps its old key."""
+    job = [text, list(keep)] + ([list(officers)] if officers else [])
+    return hashlib.sha256(json.dumps(job, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
 class ScrubCache:

@@ -14,6 +14,7 @@ import stat
 from datetime import date
 from pathlib import Path
 
+import pipeline_fakes
 import pytest
 
 from pipeline import pull_cache, readers
@@ -240,3 +241,22 @@ def test_the_demo_exports_after_the_benchmark_change(demo_exports, tmp_path, mon
     assert reads == ["penalties.csv"]
     plain = _pull(tmp_path, "plain-after", as_of=date(2026, 11, 20), cached=False)
     assert _pull(tmp_path, "content", as_of=date(2026, 11, 20)) == plain
+
+
+def test_case_notes_follow_the_officer_register(work):
+    """A case note keeps the names of its agency's registered officers (public by design) and
+    masks everyone else; the cached pull notices when the register changes."""
+    officer = ["刘建华", "37028100009", "胶州市市场监督管理局", "市场监管", "2027-12-31"]
+    note = "执法人员刘建华、李强出示执法证件；举报人王小明反映该店无证经营"
+    _edit_csv(work / "exports" / "officers.csv", lambda rows: rows + [officer])
+    _edit_csv(work / "exports" / "case_events.csv",
+              lambda rows: rows + [["胶市监立〔2024〕1号", "调查取证", "2024-01-20", note, "文字"]])
+
+    def published() -> str:
+        return "\n".join(text for _, text in pipeline_fakes.texts(work / "content"))
+
+    _same_as_uncached(work)
+    assert "执法人员刘建华、李*出示执法证件；举报人王*反映该店无证经营" in published()
+    _edit_csv(work / "exports" / "officers.csv", lambda rows: [r for r in rows if r[0] != "刘建华"])
+    _same_as_uncached(work)
+    assert "执法人员刘*、李*出示执法证件" in published() and "刘建华" not in published()

@@ -187,3 +187,32 @@ def test_name_edge_cases(text, gone, kept):
         assert g not in out, (g, out)
     for k in kept:
         assert k in out, (k, out)
+
+
+def test_person_then_verb_is_not_read_as_an_organisation():
+    # 王小明反映该店 ends in 店 but is a sentence: the whistle-blower's name must not pass as a shop
+    for text in ("举报人王小明反映该店无证经营", "举报人王小明反映胶州市宏达商贸有限公司无证经营"):
+        out = scrub_text(text)
+        assert "王小明" not in out and "小明" not in out and out.startswith("举报人王*反映"), out
+    # a shop named after a person after a role word stays an organisation
+    assert scrub_text("原告王建国餐饮有限公司") == "原告王建国餐饮有限公司"
+
+
+def test_mask_does_not_swallow_the_negation_after_a_name():
+    # jieba reads 刘大未 as one name: masking it whole turned "did not obtain" into "obtained"
+    assert scrub_text("当事人刘大未取得许可擅自经营") == "当事人刘*未取得许可擅自经营"
+    assert scrub_text("被告王二拒不履行") == "被告王*拒不履行"
+    assert scrub_text("当事人刘大明未取得许可") == "当事人刘*未取得许可"
+
+
+def test_registered_officers_are_kept_only_as_officers_at_work():
+    officers = ("赵建国", "汤超超", "王明")
+    text = "执法人员赵建国、汤超超出示执法证件，赵建国告知当事人；证人李强在场"
+    assert scrub_text(text, (), officers) == "执法人员赵建国、汤超超出示执法证件，赵建国告知当事人；证人李*在场"
+    # without the register the same note is masked as before
+    assert "汤超超" not in scrub_text(text)
+    # an unregistered name in the officers' list is masked, and so is a registered one in another role
+    assert scrub_text("执法人员赵建国、李强出示执法证件", (), officers) == "执法人员赵建国、李*出示执法证件"
+    assert scrub_text("证人赵建国称", (), officers) == "证人赵*称"
+    # the register's 王明 is not 王明明
+    assert "王明明" not in scrub_text("执法人员王明明出示执法证件", (), officers)
