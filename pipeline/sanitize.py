@@ -433,10 +433,14 @@ _PREDICATE_STARTS = frozenset("未不没拒擅被把曾仍已")
 
 
 def _trim_name(text: str, start: int, end: int) -> tuple[int, int]:
-    """(start, end) without a trailing _PREDICATE_STARTS character, keeping one given-name character."""
+    """(start, end) without a trailing _PREDICATE_STARTS character, keeping one given-name
+    character; or with the second half of a doubled given name jieba cut off (汤超/超出 in
+    汤超超出示), which would otherwise stay readable after the mask."""
     surname = _surname_length(text[start:end])
     if end - start >= surname + 2 and text[end - 1] in _PREDICATE_STARTS:
         return start, end - 1
+    if end - start == surname + 1 and end < len(text) and text[end] == text[end - 1]:
+        return start, end + 1
     return start, end
 
 

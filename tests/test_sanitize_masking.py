@@ -205,6 +205,11 @@ def test_mask_does_not_swallow_the_negation_after_a_name():
     assert scrub_text("当事人刘大明未取得许可") == "当事人刘*未取得许可"
 
 
+def test_doubled_given_name_is_masked_whole():
+    # jieba cuts 汤超超出示 as 汤超/超出/示: the mask must not leave the second 超 readable
+    assert scrub_text("执法人员陆德浩、汤超超出示执法证件") == "执法人员陆*、汤*出示执法证件"
+
+
 def test_registered_officers_are_kept_only_as_officers_at_work():
     officers = ("赵建国", "汤超超", "王明")
     text = "执法人员赵建国、汤超超出示执法证件，赵建国告知当事人；证人李强在场"
