@@ -327,7 +327,10 @@ def _linked_case(index, decision_no: str, agency_id: str | None) -> dict | None:
 
 
 def _fact(r: dict, pid: str | None, pub, money: bool) -> dict:
-    item = {"id": pid if pub.published else None, "agency_id": r["agency_id"],
+    # notice_id: the published withdrawal notice of a withdrawn decision (its id is the decision's,
+    # which the item no longer carries once the decision is down), so statistics can link to it
+    item = {"id": pid if pub.published else None, "notice_id": pid if pub.withdrawal_notice else None,
+            "agency_id": r["agency_id"],
             "decision_date": iso(r["decision_date"]), "disclosed_date": iso(r.get("disclosed_date")),
             "kinds": list(r.get("kinds") or []), "fine_yuan": r.get("fine_yuan"),
             "procedure": r.get("procedure"), "party_kind": r["party_kind"], "published": pub.published,

@@ -117,6 +117,9 @@ def test_withdrawal_notice_and_facts(exports, tmp_path):
     unpublished = [f for f in facts if not f["published"]]
     assert unpublished and all(f["id"] is None for f in unpublished)
     assert {f["withheld_reason"] for f in unpublished} == {"natural_person", "withdrawn", "simple_procedure"}
+    # the withdrawn decision's item points at its notice (statistics link to it), no other does
+    assert [f["notice_id"] for f in facts if f["notice_id"]] == [notice["id"]]
+    assert [f["withheld_reason"] for f in facts if f["notice_id"]] == ["withdrawn"]
 
 
 def test_blacklist_never_lists_natural_persons(exports, tmp_path):

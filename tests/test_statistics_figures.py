@@ -105,16 +105,15 @@ def test_withdrawal_timeliness(ds):
     m = st.withdrawal_timeliness(ds, year=2026)
     assert (m.total, m.ok, m.failures, m.hidden) == (2, 1, [("withdrawals", "cf-p9")], 0)
     assert m.details[("withdrawals", "cf-p9")] == "已变更后第4个工作日撤下"
-    # p9's facts item has no id (no longer published): its notice is found by agency, decision
-    # date, status and status date.
-    assert next(f for f in ds.penalty_facts if f["decision_date"] == "2026-01-20")["id"] is None
+    # p9's facts item has no id (no longer published): the pull gave it its notice's id.
+    p9 = next(f for f in ds.penalty_facts if f["decision_date"] == "2026-01-20")
+    assert p9["id"] is None and p9["notice_id"] == "cf-p9"
 
 
-def test_withdrawal_notice_not_guessed_when_ambiguous(ds):
-    twin = dict(ds.withdrawals[0], id="cf-twin")
-    ambiguous = st.Dataset(as_of=ds.as_of, penalty_facts=ds.penalty_facts, withdrawals=ds.withdrawals + [twin],
-                           published={**ds.published, "withdrawals": {"cf-p9", "cf-twin"}})
-    m = st.withdrawal_timeliness(ambiguous, year=2026)
+def test_withdrawal_without_a_published_notice_is_counted_but_not_linked(ds):
+    gone = st.Dataset(as_of=ds.as_of, penalty_facts=ds.penalty_facts,
+                      published={**ds.published, "withdrawals": set()})
+    m = st.withdrawal_timeliness(gone, year=2026)
     assert (m.total, m.ok, m.failures, m.hidden) == (2, 1, [], 1)
 
 

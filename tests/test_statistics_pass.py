@@ -35,9 +35,10 @@ def _with_foreign_matters(seed: int) -> st.Dataset:
     ds.matters = [{"id": f"m{i}", "agency_id": rng.choice(["a1", "a2", None]),
                    "category": rng.choice(st.POWER_TYPES + ("自定义类别",))} for i in range(7)]
     ds.supervision = [{"year": 2025, "monitored_cases": 3}]
-    ds.withdrawals = [{"id": f"p{i}", "kind": "penalty", "agency_id": "a1", "decision_date": None,
-                       "status": "已撤销", "status_date": None} for i in range(2)]
-    ds.published["withdrawals"] = {"p0"}
+    for fact in ds.penalty_facts:  # withdrawal notices, published (w0) or no longer (the rest)
+        if fact["status"] != "公示中" and rng.random() < 0.5:
+            fact["notice_id"] = f"w{rng.randrange(3)}"
+    ds.published["withdrawals"] = {"w0"}
     return ds
 
 

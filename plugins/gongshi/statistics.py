@@ -98,8 +98,6 @@ class Dataset:
     supervision: list[dict] = field(default_factory=list)
     # ids of records published right now, per content kind (penalties, permits, withdrawals)
     published: dict[str, set[str]] = field(default_factory=dict)
-    # published withdrawal notices (content/withdrawals), to find the notice of a withdrawn decision
-    withdrawals: list[dict] = field(default_factory=list)
 
     def is_published(self, kind: str, record_id: str | None) -> bool:
         return bool(record_id) and record_id in self.published.get(kind, ())
@@ -125,7 +123,7 @@ class Dataset:
 
         def part(aid) -> Dataset:
             if aid not in parts:
-                parts[aid] = Dataset(as_of=self.as_of, published=self.published, withdrawals=self.withdrawals)
+                parts[aid] = Dataset(as_of=self.as_of, published=self.published)
             return parts[aid]
 
         for name in ("matters", "cases", "penalty_facts", "permit_facts"):
@@ -157,7 +155,6 @@ def dataset_from_store(store, as_of: date | None = None) -> Dataset:
         supervision=store.records("supervision"),
         published={kind: {r["id"] for r in store.records(kind) if r.get("id")}
                    for kind in ("penalties", "permits", "withdrawals")},
-        withdrawals=store.records("withdrawals"),
     )
 
 
@@ -631,51 +628,27 @@ def _decision_deadline(ds: Dataset, year: int | None, agency_id: str | None) -> 
     return metric
 
 
-_NOTICE_KIND = {"penalties": "penalty", "permits": "permit"}
-
-
-def _notice_key(kind: str, record: dict) -> tuple:
-    return (kind, record.get("agency_id"), str(record.get("decision_date") or ""), record.get("status"),
-            str(record.get("status_date") or ""))
-
-
-def notice_ids(ds: Dataset) -> dict[tuple, str | None]:
-    """(kind, agency, decision date, status, status date) -> the one published notice with those
-    values (None when several share them: then no notice can be told apart)."""
-    index: dict[tuple, str | None] = {}
-    for notice in ds.withdrawals:
-        key = _notice_key(notice.get("kind"), notice)
-        index[key] = None if key in index else notice.get("id")
-    return index
-
-
-def judge_withdrawal(ds: Dataset, kind: str, fact: dict, notices: dict) -> Judgement | str | None:
-    """A withdrawn decision taken down within 3 working days? Subject: withdrawn decisions.
-    `notices` is notice_ids(ds)."""
+def judge_withdrawal(ds: Dataset, fact: dict) -> Judgement | str | None:
+    """A withdrawn decision taken down within 3 working days? Subject: withdrawn decisions,
+    listed through their withdrawal notice (the facts item's notice_id) while it is published."""
     if fact.get("status") not in WITHDRAWN_STATUSES:
         return None
     changed, removed = parse_date(fact.get("status_date")), parse_date(fact.get("withdrawn_published_date"))
     if not changed or not removed:
         return MISSING
     n, known = _workday_count(changed, removed)
-    notice = fact.get("id") or notices.get(_notice_key(_NOTICE_KIND[kind], fact))
+    notice = fact.get("notice_id")
     return Judgement(n <= WITHDRAWAL_LIMIT_WORKDAYS, ("withdrawals", notice),
                      ds.is_published("withdrawals", notice), f"{fact['status']}后第{n}个工作日撤下", not known)
 
 
 def withdrawal_timeliness(ds: Dataset, *, year: int | None = None, agency_id: str | None = None) -> Metric:
-    """Withdrawn decisions (by the year of the 变更/撤销) taken down within 3 working days.
-
-    Listed through their published withdrawal notice: the notice's id is the decision's id, but a
-    withdrawn decision's facts item carries no id (it is no longer published), so the notice is
-    found by its own public fields — agency, decision date, status and status date — when exactly
-    one notice has them.
-    """
+    """Withdrawn decisions (by the year of the 变更/撤销) taken down within 3 working days, listed
+    through their published withdrawal notice (judge_withdrawal)."""
     metric = Metric()
-    notices = notice_ids(ds)
-    for kind, facts in (("penalties", ds.penalty_facts), ("permits", ds.permit_facts)):
+    for facts in (ds.penalty_facts, ds.permit_facts):
         for fact in select(facts, year=year, agency_id=agency_id, date_key="status_date"):
-            metric.record(judge_withdrawal(ds, kind, fact, notices))
+            metric.record(judge_withdrawal(ds, fact))
     _sort(metric)
     return metric
 

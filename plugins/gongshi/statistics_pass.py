@@ -71,7 +71,6 @@ def all_figures(ds: st.Dataset, years: list[int]) -> dict:
 def _add_decisions(ds: st.Dataset, tallies: Tallies) -> None:
     """Penalty and permit decisions: counts by decision year, disclosure by decision year,
     withdrawal by the year of the status change (penalties first, as the definitions list them)."""
-    notices = st.notice_ids(ds)
     for kind, facts in (("penalties", ds.penalty_facts), ("permits", ds.permit_facts)):
         action = "行政处罚" if kind == "penalties" else "行政许可"
         for fact in facts:
@@ -90,7 +89,7 @@ def _add_decisions(ds: st.Dataset, tallies: Tallies) -> None:
                     tally.metrics["late-disclosure"].record(disclosure)
             changed = tallies.of(agency, st.year_of(fact.get("status_date")))
             if changed:
-                withdrawal = st.judge_withdrawal(ds, kind, fact, notices)
+                withdrawal = st.judge_withdrawal(ds, fact)
                 for tally in changed:
                     tally.metrics["late-withdrawal"].record(withdrawal)
 
