@@ -323,7 +323,9 @@ def incremental_rebuild(workdir: Path, full: dict) -> dict:
 
 def change_one_record(exports: Path) -> str:
     """Append a correction note to the facts (违法事实) of the first published penalty in the demo
-    exports; returns its decision number. A published one, so the change reaches the pages."""
+    exports, or take it off again if an earlier run left it (so repeated benches of one work
+    folder change one record each time without the text growing); returns its decision number.
+    A published one, so the change reaches the pages."""
     import csv
     import io
 
@@ -337,7 +339,8 @@ def change_one_record(exports: Path) -> str:
     facts, number = rows[0].index("违法事实"), rows[0].index("CF_WSH")
     for row in rows[1:]:
         if row[number] == decision_no:
-            row[facts] += "（更正）"
+            note = "（更正）"
+            row[facts] = row[facts][:-len(note)] if row[facts].endswith(note) else row[facts] + note
             break
     else:
         raise LookupError(f"{decision_no} not in {path}")
