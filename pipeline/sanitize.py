@@ -84,14 +84,13 @@ _LIST_SEP_RE = re.compile(r"\s*(?:、|和|及|与|以及)\s*")
 _NAME_STOP_WORDS = tuple(
     "于 应 向 在 对 与 和 及 的 等 为 将 已 未 是 系 因 自 由 共 承 负 支付 归还 给付 偿付 赔偿 返还 履行 "
     "诉 称 提 申请 不 均 各 并 所 之 名 说 到 去 从 经 作 同 个 先 女 男 某 驾 持 无 涉 违 擅 私 拒 "
-    "未经 取得 经营 销售 生产 使用 存在 身份 户籍 住 现 出生 年 因 与 等人 以 按 即 就 也 还 又 再 都 被 把".split()
+    "未经 取得 经营 销售 生产 使用 存在 身份 户籍 住 现 出生 年 因 与 等人 以 按 即 就 也 还 又 再 都 被 把 "
+    "反映 投诉 举报 提供 证实 到场".split()
 )
 
 # Function words that cannot be the first character of a given name (陈亮于…, 应于本…).
 _FIRST_CHAR_STOPS = tuple("于 应 向 在 对 与 和 及 的 等 将 已 未 是 系 因 并 均 各 所 之 说 到 把 被 按 也 又 "
                           "支付 归还 给付 偿付 赔偿 返还 履行 共同 承担 负担".split())
-# One or two given-name characters followed by punctuation or the end of the text.
-_SHORT_NAME_THEN_STOP_RE = re.compile(rf"([{_HAN}]{{1,2}})(?=[\s（(，,。、；;：:）)]|$)")
 # Common words right after a role word that start with a surname character (当事人陈述申辩).
 _NOT_A_NAME_AFTER_ROLE = tuple(
     "陈述 申辩 承认 签字 签名 签收 同意 认可 确认 提出 表示 拒绝 拒不 放弃 申请 双方 一方 共同 连带 应当 "
@@ -111,6 +110,8 @@ _ORG_SUFFIX_RE = re.compile("|".join(map(re.escape, _ORG_SUFFIXES)))
 # Words that cannot occur inside an organisation name between the role word and its suffix.
 _ORG_BREAKERS = re.compile(
     "于|与|和|及|向|在|对|将|把|被|的|应|诉|称|未|无|擅自|没有|涉嫌|违反|拒|经营|销售|从事|开设|"
+    # what people do, not what organisations are called (王小明反映胶州市某某有限公司…)
+    "反映|举报|投诉|控告|检举|申请|起诉|声称|表示|要求|驾驶|"
     + "|".join(map(re.escape, ROLE_WORDS))
 )
 # jieba flags that never occur inside an organisation name (prepositions, conjunctions, adverbs,
@@ -258,22 +259,8 @@ def _org_span_at(text: str, start: int, tokens) -> int | None:
         # the pronoun 该店 ends the person's sentence, it does not start a shop's name.
         if any(t[3].startswith(_ORG_BREAK_FLAGS) for t in tokens if inner[0] <= t[0] < inner[1]):
             return None
-        if _person_then_verb(start, tokens):
-            return None
         return start + sm.end()
     return None
-
-
-def _person_then_verb(start: int, tokens) -> bool:
-    """A person's name (jieba `nr`, 2-4 characters) at `start` followed by a plain verb: someone
-    doing something (王小明反映胶州市某某有限公司…), not the start of an organisation's name."""
-    index = next((i for i, t in enumerate(tokens) if t[0] == start), None)
-    if index is None or index + 1 >= len(tokens):
-        return False
-    word, flag = tokens[index][2], tokens[index][3]
-    nxt = tokens[index + 1]
-    return (flag.startswith("nr") and 2 <= len(word) <= 4 and looks_like_person_name(word)
-            and nxt[0] == tokens[index][1] and nxt[3] == "v")
 
 
 def _single_char_run(tokens, index: int) -> str:
@@ -284,6 +271,36 @@ def _single_char_run(tokens, index: int) -> str:
             break
         chars.append(t[2])
     return "".join(chars)
+
+
+def _name_ends_at(text: str, i: int) -> bool:
+    """Whether a name may end at i: the text goes on there with punctuation, the end, or a word
+    that follows names (称, 已, 未, 签收, 反映 …)."""
+    return (i >= len(text) or not _HAN_RE.match(text[i]) or text[i] in _PREDICATE_STARTS
+            or text.startswith(_NAME_STOP_WORDS, i) or text.startswith(_NOT_A_NAME_AFTER_ROLE, i))
+
+
+def _name_may_end(text: str, pos: int) -> bool:
+    """Whether a name may end at `pos` or one (given-name) character later."""
+    return _name_ends_at(text, pos) or _name_ends_at(text, pos + 1)
+
+
+# What a person does right after being named (举报人于燕向本局举报, 证人于波表示…): after a surname
+# that is also a function word, only these (or punctuation) end a name — 负责人和安全生产… is none.
+_PERSON_ACTS = tuple("反映 投诉 举报 提供 证实 到场 表示 称 声称 签收 签字 承认 拒绝 拒不 驾驶 陈述 申辩 "
+                     "辩称 同意 确认 认可 要求 提出".split())
+
+
+def _short_name_end(text: str, pos: int) -> int | None:
+    """End of a one- or two-character given name at `pos` followed by punctuation, the end of the
+    text or what a person does (_PERSON_ACTS, _PREDICATE_STARTS, _PREPOSITION_THEN), or None."""
+    for end in (pos + 1, pos + 2):
+        if end > len(text) or not all(_HAN_RE.match(c) for c in text[pos:end]):
+            return None
+        if (end == len(text) or not _HAN_RE.match(text[end]) or text[end] in _PREDICATE_STARTS
+                or text.startswith(_PERSON_ACTS, end) or _PREPOSITION_THEN.match(text, end)):
+            return end
+    return None
 
 
 def _name_end_after_role(text: str, start: int, tokens, strict: bool = True) -> int | None:
@@ -311,16 +328,25 @@ def _name_end_after_role(text: str, start: int, tokens, strict: bool = True) -> 
             return start + len(word)
         if text[start] in _FUNCTION_SURNAMES and len(word) == 1:
             # 被告于本判决…, 被告应于…: a function word — unless a short name ends right there
-            # (法定代表人于丹（电话…）.
-            m = _SHORT_NAME_THEN_STOP_RE.match(text, start + 1)
-            return m.end(1) if m else None
+            # (法定代表人于丹（电话…）, 举报人于燕向本局举报).
+            return _short_name_end(text, start + 1)
     elif flag.startswith("nr"):
         if 3 <= len(word) <= 4:
             return start + len(word)
-        if _word_freq(word) >= _COMMON_WORD_FREQ:
-            return None  # 陈述, 宁可, 王府: jieba's dictionary tags common words nr too
+        if word in COMPOUND_SURNAMES:
+            pass  # 司马 is a common word too, but after a role word its given name follows
+        elif _word_freq(word) >= _COMMON_WORD_FREQ and not (strict and _name_may_end(text, start + len(word))):
+            # 陈述, 宁可: jieba's dictionary tags common words nr too — but after a strict role
+            # word, 朱红称…, 胡子已…, 王子未…, 高峰飞签收… are people
+            return None
+    elif flag == "nt" and strict and len(word) == 3 and looks_like_person_name(word) \
+            and _name_ends_at(text, start + 3):
+        return start + 3  # jieba's HMM tags some names as organisations: 原审被告苏红国，男
     elif (flag == "ns" and word[-1] in "省市县区州盟旗") or flag == "nt" or word in _PROVINCES:
         return None  # 被告宁夏…商贸有限公司, 被告青岛市…: an organisation named after a place
+    elif flag == "d" and strict and len(word) == 2 and word[0] in SINGLE_SURNAMES \
+            and _name_may_end(text, start + 2):
+        pass  # 高新 is an adverb to jieba, 嫌疑人高新博拒不… a person: read on below
     elif not strict or (flag[:1] in "vpcdurqmft" and _word_freq(word) >= _COMMON_WORD_FREQ):
         return None  # 被告承认…, 员工宿舍: no name follows
     if not strict and not flag.startswith("nr"):
@@ -429,15 +455,26 @@ def _nr_spans(text: str, tokens, protected) -> list[tuple[int, int]]:
 # Characters that start the predicate after a name and are almost never the last character of a
 # given name. jieba glues them to the name (刘大未/nr 取得): masking them with the name would turn
 # 刘大未取得许可 ("did not obtain") into 刘*取得许可 ("obtained").
-_PREDICATE_STARTS = frozenset("未不没拒擅被把曾仍已")
+_PREDICATE_STARTS = frozenset("未不没拒擅被把曾仍已系称并也又还均都再")
+# Prepositions that are also given-name characters (志向, 于) are cut off only where what follows
+# makes them prepositions: 向本局举报, 于2024年….
+_PREPOSITION_THEN = re.compile(r"[于向在对从自](?:\d|本|我|该|其|市|区|县|镇|有关|上级|执法|现场|场|处罚)")
+# Words after a name that jieba's name guess may swallow the first character of (戴敏陈/述申辩).
+_PREDICATE_WORDS = tuple(w for w in _NAME_STOP_WORDS + _NOT_A_NAME_AFTER_ROLE if len(w) > 1)
 
 
 def _trim_name(text: str, start: int, end: int) -> tuple[int, int]:
-    """(start, end) without a trailing _PREDICATE_STARTS character, keeping one given-name
-    character; or with the second half of a doubled given name jieba cut off (汤超/超出 in
-    汤超超出示), which would otherwise stay readable after the mask."""
+    """(start, end) of a found name, set right: no more than two given-name characters where a name
+    may end after two (吕强凤/向本局, 朱梓凤/称其); without a trailing _PREDICATE_STARTS character,
+    the first character of a word that follows names (戴敏陈/述申辩) or a preposition (姚志/向本局),
+    keeping one given-name character; or with the second half of a doubled given name jieba cut
+    off (汤超/超出 in 汤超超出示), which would otherwise stay readable after the mask."""
     surname = _surname_length(text[start:end])
-    if end - start >= surname + 2 and text[end - 1] in _PREDICATE_STARTS:
+    if end - start > surname + 2 and _name_ends_at(text, start + surname + 2):
+        end = start + surname + 2
+    if end - start >= surname + 2 and (text[end - 1] in _PREDICATE_STARTS
+                                       or text.startswith(_PREDICATE_WORDS, end - 1)
+                                       or _PREPOSITION_THEN.match(text, end - 1)):
         return start, end - 1
     if end - start == surname + 1 and end < len(text) and text[end] == text[end - 1]:
         return start, end + 1
@@ -497,13 +534,14 @@ def _mask_names(text: str, party_names: Iterable[str], officers: Iterable[str] =
     tokens = _tokens(text)
     kept = _officer_spans(text, tokens, officers)
     protected = _party_spans(text, party_names, persons=False) + kept
+    # trimmed after merging: a role-word name and jieba's guess may overlap (上官林 + 林未)
     spans = [_trim_name(text, s, e) for s, e in
-             _role_name_spans(text, tokens, protected) + _nr_spans(text, tokens, protected)]
+             _merge(_role_name_spans(text, tokens, protected) + _nr_spans(text, tokens, protected))]
     # A name found once is masked wherever else it occurs (the later mention may lack a role word).
     found = {text[s:e] for s, e in spans if e - s >= 2}
     spans += _party_spans(text, list(found) + list(party_names), persons=True)
-    spans = [(s, e) for s, e in spans if not _overlaps(kept, s, e)]
-    return _replace_spans(text, _merge(spans), mask_person_name)
+    spans = [_trim_name(text, s, e) for s, e in _merge(spans) if not _overlaps(kept, s, e)]
+    return _replace_spans(text, spans, mask_person_name)
 
 
 # --- numbers -----------------------------------------------------------------------------------

@@ -221,3 +221,46 @@ def test_registered_officers_are_kept_only_as_officers_at_work():
     assert scrub_text("证人赵建国称", (), officers) == "证人赵*称"
     # the register's 王明 is not 王明明
     assert "王明明" not in scrub_text("执法人员王明明出示执法证件", (), officers)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("实际控制人司马婷梅向本局举报", "实际控制人司马*向本局举报"),        # 司马 is a common word too
+    ("被继承人朱红称其未取得许可", "被继承人朱*称其未取得许可"),          # 朱红, 胡子, 王子: words and names
+    ("债权人胡子已缴纳罚款", "债权人胡*已缴纳罚款"),
+    ("法人代表王子未按期缴纳罚款", "法人代表王*未按期缴纳罚款"),
+    ("承租人高峰飞签收了告知书", "承租人高*签收了告知书"),
+    ("接群众举报（举报人李鹏，联系电话［已隐去］）", "接群众举报（举报人李*，联系电话［已隐去］）"),
+    ("原审被告苏红国，男，1980年出生", "原审被告苏*，男，1980年出生"),       # jieba tags 苏红国 nt
+    ("嫌疑人高新博拒不配合检查", "嫌疑人高*拒不配合检查"),                # 高新 is an adverb to jieba
+    ("举报人于燕向本局举报", "举报人于*向本局举报"),                    # 于: surname and preposition
+    ("承租人戴敏陈述申辩", "承租人戴*陈述申辩"),                        # 戴敏陈/述: 陈述 stays
+    ("原告上官林未按期缴纳罚款", "原告上官*未按期缴纳罚款"),
+    ("罗秀德申请人民法院强制执行案", "罗*申请人民法院强制执行案"),        # a person, not a court
+])
+def test_names_that_used_to_slip_through_or_take_a_word_with_them(text, expected):
+    assert scrub_text(text) == expected
+
+
+def test_over_masking_did_not_come_back():
+    for text in ("负责人和安全生产管理人员未履行职责", "胶州市丰宏超市有限公司", "青岛和隆种植专业合作社",
+                 "胶州市李哥庄镇嘉发饭店", "被告于本判决生效之日起十日内支付", "当事人于2025年07月08日在胶州市"):
+        assert scrub_text(text) == text
+
+
+def test_no_given_name_survives_after_a_strict_role_word():
+    """Demo names after every strict role word, followed by what people do in case notes."""
+    import random
+
+    from pipeline import demo_people
+    from pipeline.sanitize import ROLE_WORDS, SOFT_ROLE_WORDS
+
+    rng = random.Random(21)
+    roles = [r for r in ROLE_WORDS if r not in SOFT_ROLE_WORDS]
+    acts = ["反映该店无证经营", "称其未取得许可", "向本局举报", "到场接受询问", "未按期缴纳罚款", "拒不配合检查",
+            "在现场", "承认违法事实", "，男，1980年出生", "（联系电话［已隐去］）", "于2024年3月5日到场",
+            "提供了收据", "表示愿意整改", "对处罚决定无异议", "签收了告知书", "陈述申辩", "投诉该超市销售过期食品",
+            "驾驶的车辆超载", "已缴纳罚款", "不服处罚决定", "并未提交材料", "系该店员工"]
+    for _ in range(1500):
+        name, role, act = demo_people.person_name(rng), rng.choice(roles), rng.choice(acts)
+        out = scrub_text(role + name + act)
+        assert name not in out and out.endswith(act), (role + name + act, out)
