@@ -295,10 +295,38 @@ def _short_name_end(text: str, pos: int) -> int | None:
     """End of a one- or two-character given name at `pos` followed by punctuation, the end of the
     text or what a person does (_PERSON_ACTS, _PREDICATE_STARTS, _PREPOSITION_THEN), or None."""
     for end in (pos + 1, pos + 2):
-        if end > len(text) or not all(_HAN_RE.match(c) for c in text[pos:end]):
-            return None
+        if end > len(text) or not all(_HAN_RE.match(c) and c not in _PREDICATE_STARTS for c in text[pos:end]):
+            return None  # 员工都已签字: no name
         if (end == len(text) or not _HAN_RE.match(text[end]) or text[end] in _PREDICATE_STARTS
                 or text.startswith(_PERSON_ACTS, end) or _PREPOSITION_THEN.match(text, end)):
+            return end
+    return None
+
+
+def _name_surely_ends_at(text: str, i: int) -> bool:
+    """A name certainly ends at i: punctuation or the end of the text, or what a person does."""
+    return (i >= len(text) or not _HAN_RE.match(text[i]) or text[i] in _PREDICATE_STARTS
+            or text.startswith(_PERSON_ACTS, i) or bool(_PREPOSITION_THEN.match(text, i)))
+
+
+# Surnames that are mostly function words right after a soft role word (员工都已签字, 员工和…).
+_ADVERB_SURNAMES = frozenset("于元应和时全国信来向都相初门由那但")
+
+
+def _soft_name_end(text: str, start: int) -> int | None:
+    """After a soft role word: end of a surname plus one or two characters that is no dictionary
+    word and that a name surely ends after (员工何梓娟对处罚决定…, 父亲马华林，男); None for 员工宿舍，
+    学生安全, 员工共计3人, 司机王某."""
+    surname = 2 if text[start:start + 2] in COMPOUND_SURNAMES else 1
+    if surname == 1 and (text[start] not in SINGLE_SURNAMES or text[start] in _ADVERB_SURNAMES):
+        return None
+    for end in (start + surname + 1, start + surname + 2):
+        name = text[start:end]
+        if end > len(text) or not all(_HAN_RE.match(c) for c in name) or "某" in name:
+            return None
+        if _in_dictionary(name) and not _posseg().dt.word_tag_tab.get(name, "").startswith("nr"):
+            continue  # a word (宿舍, 安全); the dictionary's names (李鹏, 高峰) read on
+        if _name_surely_ends_at(text, end):
             return end
     return None
 
@@ -308,12 +336,17 @@ def _name_end_after_role(text: str, start: int, tokens, strict: bool = True) -> 
 
     After a strict role word (原告, 被告, 法定代表人 …) anything that starts with a surname and is
     neither an organisation nor a common word is taken for a name. After a soft one (村民, 员工,
-    消费者 …) only what jieba itself takes for a name is.
+    消费者 …) only what jieba itself takes for a name is, or a surname and one or two characters
+    that are no dictionary word, followed by what ends a name for sure (_soft_name_end).
     """
     if start >= len(text) or not _HAN_RE.match(text[start]):
         return None
     if text.startswith(_NOT_A_NAME_AFTER_ROLE, start) or _org_span_at(text, start, tokens) is not None:
         return None
+    if not strict:
+        end = _soft_name_end(text, start)
+        if end is not None:
+            return end
     index = next((i for i, t in enumerate(tokens) if t[0] == start), None)
     if index is None:
         # jieba glued the role word's last character to the name (法定代表人叶立 → 人叶/立):

@@ -264,3 +264,13 @@ def test_no_given_name_survives_after_a_strict_role_word():
         name, role, act = demo_people.person_name(rng), rng.choice(roles), rng.choice(acts)
         out = scrub_text(role + name + act)
         assert name not in out and out.endswith(act), (role + name + act, out)
+
+
+def test_names_after_soft_role_words_when_a_name_surely_ends():
+    for text, expected in (("员工何梓娟对处罚决定无异议", "员工何*对处罚决定无异议"),
+                           ("父亲马华林，男", "父亲马*，男"), ("车主高东签收了告知书", "车主高*签收了告知书"),
+                           ("父亲李鹏，男", "父亲李*，男")):
+        assert scrub_text(text) == expected
+    for text in ("员工宿舍，", "学生安全教育", "员工共计3人", "员工都已签字", "消费者权益保护法", "村民委员会",
+                 "居民身份证", "员工方面，", "职工平均工资", "员工安排，", "员工文明礼貌"):
+        assert scrub_text(text) == text
