@@ -357,3 +357,83 @@ def structure_problems(text: str) -> list[str]:
     problems += [f"<img src={img.get('src')!r}> without alt" for img in tree.iter("img")
                  if img.get("alt") is None]
     return problems
+
+
+# ---------------------------------------------------------------- colour contrast (WCAG 2.1)
+
+TEXT_CONTRAST, LARGE_TEXT_CONTRAST, GRAPHIC_CONTRAST = 4.5, 3.0, 3.0   # 1.4.3 / 1.4.11
+
+_RGB = re.compile(r"rgba?\(\s*([\d.]+)[\s,]+([\d.]+)[\s,]+([\d.]+)(?:\s*[,/]\s*([\d.]+)(%?))?\s*\)")
+
+
+def css_colour(text: str) -> tuple[float, float, float, float] | None:
+    """getComputedStyle's colour ('rgb(29, 95, 168)', 'rgba(0, 0, 0, 0.5)', 'rgb(0 0 0 / 50%)')
+    as (r, g, b, alpha) with r/g/b in 0..255; None for 'none'. Anything else (a url() paint, a
+    colour space Chromium would not turn into rgb) raises: a check must not skip what it can't read."""
+    text = text.strip()
+    if text in ("none", ""):
+        return None
+    found = _RGB.fullmatch(text)
+    if not found:
+        raise ValueError(f"cannot read colour {text!r}")
+    r, g, b, alpha, percent = found.groups()
+    a = 1.0 if alpha is None else float(alpha) / (100 if percent else 1)
+    return float(r), float(g), float(b), a
+
+
+def composite(layers: list[tuple[str, float]]) -> tuple[float, float, float]:
+    """The colour seen through `layers`, topmost first: [(css colour, opacity multiplier), …],
+    the last one being the page's canvas (opaque). Transparent layers drop out."""
+    seen = (255.0, 255.0, 255.0)
+    for text, opacity in reversed(layers):
+        colour = css_colour(text)
+        if colour is None:
+            continue
+        a = colour[3] * opacity
+        seen = tuple(c * a + s * (1 - a) for c, s in zip(colour[:3], seen))
+    return seen
+
+
+def relative_luminance(rgb: tuple[float, float, float]) -> float:
+    """WCAG 2.1 relative luminance of an sRGB colour (0..255 per channel)."""
+    def linear(c):
+        c /= 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (linear(c) for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(a: tuple[float, float, float], b: tuple[float, float, float]) -> float:
+    """WCAG contrast ratio (1..21) of two opaque colours."""
+    light, dark = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def is_large_text(px: float, weight: float) -> bool:
+    """WCAG 'large scale' text: at least 18 pt (24 px), or 14 pt (18.66 px) bold."""
+    return px >= 24 or (px >= 18.66 and weight >= 700)
+
+
+def contrast_problems(items: list[dict]) -> list[str]:
+    """Each item is one colour pair measured in the browser: {'what', 'kind' ('text' or 'graphic'),
+    'fg': [colour, opacity], 'bg': [[colour, opacity], …] topmost first down to the canvas, and
+    for text 'px' (rendered font size) and 'weight'}. Text needs 4.5:1 (3:1 when large), a
+    graphic (bar, line, marker, border, or one of two touching areas against the other) 3:1.
+    Returns one line per pair below its minimum."""
+    problems = []
+    for item in items:
+        bg = composite(item["bg"])
+        fg = composite([item["fg"]] + item["bg"])   # a translucent foreground blends in
+        ratio = contrast_ratio(fg, bg)
+        if item["kind"] == "text":
+            need = LARGE_TEXT_CONTRAST if is_large_text(item["px"], item["weight"]) else TEXT_CONTRAST
+        else:
+            need = GRAPHIC_CONTRAST
+        if ratio < need - 1e-9:
+            problems.append(f"{item['what']}: {ratio:.2f}:1 < {need}:1 "
+                            f"({_hex(fg)} on {_hex(bg)})")
+    return problems
+
+
+def _hex(rgb) -> str:
+    return "#" + "".join(f"{round(c):02x}" for c in rgb)

@@ -72,7 +72,9 @@ TABLE_MACROS = """{#- Page navigation for a listing written by FamilyGenerator.w
       <td data-label="当事人">{{ p.party_name }}</td>
       <td data-label="处罚类别">{{ (p.kinds or [])|join('、') }}</td>
       <td data-label="罚款（元）" class="num">{{ p.fine_yuan|yuan|or_dash }}</td>
-      {% if show_agency %}<td data-label="处罚机关">{{ p.agency_name }}</td>{% endif %}
+      {% if show_agency %}
+      <td data-label="处罚机关">{{ p.agency_name }}</td>
+      {% endif %}
       <td data-label="决定日期" class="date">{{ p.decision_date|zh_date }}</td>
     </tr>
   {% endfor %}
@@ -92,7 +94,9 @@ TABLE_MACROS = """{#- Page navigation for a listing written by FamilyGenerator.w
       <td data-label="决定文书号"><a href="{{ url('permit', p.id) }}">{{ p.decision_no }}</a></td>
       <td data-label="行政相对人">{{ p.party_name }}</td>
       <td data-label="许可类别">{{ p.category }}</td>
-      {% if show_agency %}<td data-label="许可机关">{{ p.agency_name }}</td>{% endif %}
+      {% if show_agency %}
+      <td data-label="许可机关">{{ p.agency_name }}</td>
+      {% endif %}
       <td data-label="决定日期" class="date">{{ p.decision_date|zh_date }}</td>
     </tr>
   {% endfor %}
@@ -358,6 +362,18 @@ def test_decision_tables_equal_the_macro_loops(env, table):
         for show in (True, False):
             new, old = template.render(rows=rows, show=show).split("|")
             assert new == old
+
+
+@pytest.mark.parametrize("rows_global", ["penalty_rows", "permit_rows"])
+def test_decision_rows_put_every_cell_on_its_own_indented_line(env, rows_global):
+    # the body column once came out unindented and ran into the next cell's line
+    for show in (True, False):
+        lines = str(env.globals[rows_global](DECISIONS, show)).split("\n")
+        assert lines[-1] == ""
+        cells = [line for line in lines[:-1] if line not in ("    <tr>", "    </tr>")]
+        assert len(cells) == len(DECISIONS) * (5 + show if rows_global == "penalty_rows" else 4 + show)
+        assert all(line.startswith("      <td ") and line.endswith("</td>") and
+                   line.count("<td ") == 1 for line in cells), cells
 
 
 CATALOGUE_FIELDS = ["number", "name", "category", "matter_id", "agency_id", "threshold",

@@ -93,3 +93,35 @@ def test_no_horizontal_scroll_at_320px(browser, base_url, large_text):
             assert wide <= 0, (path, wide)
     finally:
         context.close()
+
+
+STACKED_CELLS = """() => {
+  const table = document.querySelector('main table.data-table');
+  const headers = Array.from(table.tHead.rows[0].cells, th => th.textContent.trim());
+  const thead = table.tHead.getBoundingClientRect();
+  return {headers: headers, theadOffScreen: thead.right <= 0,
+          rows: Array.from(table.tBodies[0].rows, tr => Array.from(tr.cells, td => ({
+            display: getComputedStyle(td).display,
+            label: getComputedStyle(td, '::before').content})))};
+}"""
+
+
+@pytest.mark.parametrize("kind", ["penalties", "permits"])
+def test_a_bodys_listing_stacks_at_320px_with_its_column_labels(browser, base_url, kind):
+    """One body's listing has no body column (its name is the title); at 320 px each row becomes a
+    card whose cells are labelled with their own column's header, in large-text mode too."""
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    pg = context.new_page()
+    try:
+        pg.goto(base_url + f"/{kind}/")
+        pg.locator("#large-text-toggle").click()
+        pg.goto(base_url + pg.locator(f"a[href^='/{kind}/agency/']").first.get_attribute("href"))
+        assert _large_text_on(pg)
+        shown = pg.evaluate(STACKED_CELLS)
+        assert "处罚机关" not in shown["headers"] and "许可机关" not in shown["headers"]
+        assert shown["theadOffScreen"] and shown["rows"]
+        for cells in shown["rows"]:
+            assert [c["display"] for c in cells] == ["block"] * len(shown["headers"])
+            assert [c["label"] for c in cells] == [f'"{h}："' for h in shown["headers"]]
+    finally:
+        context.close()

@@ -221,3 +221,69 @@ def test_theme_assets_are_versioned_by_their_content(site):
                 assert query == "v=" + hashlib.sha256(fh.read()).hexdigest()[:12], (rel, url)
             seen.add(url)
     assert any("lookup.js" in u for u in seen) and any("site.css" in u for u in seen)
+
+
+def _table_rows(html: str) -> list[tuple[list[str], list[list[tuple[str, str | None]]]]]:
+    """[(column headers, [[(cell tag, data-label) per cell] per body row])] of each table with a
+    <thead>; a lone colspan cell ("暂无数据") is left out."""
+    import html5lib
+
+    def text(el):
+        return "".join(el.itertext()).strip()
+
+    tree = html5lib.parse(html, namespaceHTMLElements=False)
+    out = []
+    for table in tree.iter("table"):
+        head, body = table.find("thead"), table.find("tbody")
+        if head is None or body is None:
+            continue
+        rows = [[(c.tag, c.get("data-label")) for c in tr if c.tag in ("td", "th")]
+                for tr in body.findall("tr")]
+        out.append(([text(th) for th in head.iter("th")],
+                    [r for r in rows if not (len(r) == 1 and r[0][0] == "td")]))
+    return out
+
+
+def test_table_cells_line_up_with_their_headers(site):
+    """Every body row has one cell per column header and each cell's data-label (the label the
+    320 px stacked layout shows) names its own column, also where a template leaves a column
+    out. A label may shorten its header: 校验值 for 校验值（SHA-256 前 12 位）."""
+    from a11y_helpers import one_page_per_shape
+
+    checked = 0
+    for path in one_page_per_shape(site.output_dir).values():
+        rel = path.lstrip("/") + ("index.html" if path.endswith("/") else "")
+        for headers, rows in _table_rows(_read(os.path.join(site.output_dir, rel))):
+            for cells in rows:
+                assert len(cells) == len(headers), (path, headers, cells)
+                for header, (_tag, label) in zip(headers, cells):
+                    assert label is None or header == label or header.startswith(label + "（"), \
+                        (path, header, label)
+                checked += 1
+    assert checked > 20
+
+
+@pytest.mark.parametrize("kind, column", [("penalties", "处罚机关"), ("permits", "许可机关")])
+def test_a_bodys_own_listing_leaves_out_the_body_column(site, kind, column):
+    """On /penalties/agency/<id>/ every row is that body's: its name is in the title, not in a
+    column. The listings that mix bodies (all, by month, by kind) keep the column."""
+    names = {a["id"]: a["name"] for a in _records(site.content_dir, "agencies")}
+    own = os.path.join(site.output_dir, kind, "agency")
+    listings = [os.path.join(folder, "index.html") for folder, _dirs, files in os.walk(own)
+                if "index.html" in files]
+    assert listings
+    for path in listings:
+        html = _read(path)
+        body = os.path.relpath(path, own).split(os.sep)[0]
+        assert f"<h1>{'行政处罚' if kind == 'penalties' else '行政许可'}：{names[body]}" in html  # page 2+: …（第 2 页）
+        assert [h for h, _rows in _table_rows(html)] != []
+        for headers, rows in _table_rows(html):
+            assert column not in headers and rows
+            assert all(label != column for cells in rows for _tag, label in cells)
+    mixed = [os.path.join(site.output_dir, kind, "index.html")]
+    months = os.path.join(site.output_dir, kind, "month")
+    mixed += [os.path.join(months, m, "index.html") for m in sorted(os.listdir(months))[:2]]
+    for path in mixed:
+        for headers, rows in _table_rows(_read(path)):
+            assert column in headers, path
+            assert all(cells[headers.index(column)][1] == column for cells in rows)

@@ -90,7 +90,7 @@ class PenaltyRows(_DecisionRows):
 
     def _row(self, p, show_agency=True) -> str:
         get = self.env.getattr
-        agency = f'<td data-label="处罚机关">{escape(get(p, "agency_name"))}</td>' if show_agency else ""
+        agency = f'      <td data-label="处罚机关">{escape(get(p, "agency_name"))}</td>\n' if show_agency else ""
         return (
             "    <tr>\n"
             f'      <td data-label="决定书文号"><a href="{escape(urls.url_for("penalty", get(p, "id")))}">'
@@ -108,7 +108,7 @@ class PermitRows(_DecisionRows):
 
     def _row(self, p, show_agency=True) -> str:
         get = self.env.getattr
-        agency = f'<td data-label="许可机关">{escape(get(p, "agency_name"))}</td>' if show_agency else ""
+        agency = f'      <td data-label="许可机关">{escape(get(p, "agency_name"))}</td>\n' if show_agency else ""
         return (
             "    <tr>\n"
             f'      <td data-label="决定文书号"><a href="{escape(urls.url_for("permit", get(p, "id")))}">'

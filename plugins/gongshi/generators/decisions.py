@@ -47,13 +47,17 @@ class _DecisionFamily(FamilyGenerator):
             ordered = sorted(groups, reverse=True) if kind.endswith("_month") \
                 else sorted(groups, key=lambda k: (names[k], k))
             facet_links.append((heading, [(names[k], urls.url_for(kind, k), len(groups[k])) for k in ordered]))
+            # one body's listing: its name is the page's title, not a column on every row
+            show_agency = not kind.endswith("_by_agency")
             for key in ordered:
                 self.write_paginated(writer, kind, key, groups[key], "decision_list.html",
                                      title=f"{self.label}：{names[key]}", breadcrumbs=crumbs,
-                                     record_kind=self.record_kind, facet_links=None)
+                                     record_kind=self.record_kind, facet_links=None,
+                                     show_agency=show_agency)
         self.write_paginated(writer, self.record_kind, None, records, "decision_list.html",
                              title=f"{self.label}决定公示", breadcrumbs=home,
-                             record_kind=self.record_kind, facet_links=facet_links)
+                             record_kind=self.record_kind, facet_links=facet_links,
+                             show_agency=True)
         for record in records:
             self.write(writer, urls.path_for(self.one, record["id"]), f"{self.one}.html",
                        title=f"{self.label}决定 {record.get('decision_no') or ''}".strip(),
