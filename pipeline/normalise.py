@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
@@ -15,9 +16,9 @@ from functools import lru_cache
 from stdnum.cn import ric, uscc
 from stdnum.iso7064 import mod_11_2
 
-from pipeline.errors import Problem
+from pipeline.errors import Notice, Problem
 from pipeline.readers import LONE_SURROGATE
-from pipeline.tables import (BOOL, CREDIT, DATE, ENUM, INT, KINDS, MONEY, SECRET, SYNONYMS, Table)
+from pipeline.tables import (BOOL, CREDIT, DATE, ENUM, INT, KINDS, MONEY, SECRET, SYNONYMS, TEXT, Table)
 
 _YMD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?)?$")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
@@ -193,6 +194,38 @@ def _value(field, raw: str):
 #   HTML parsers report each as an error.
 _INVISIBLE_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
                                  "\u202a-\u202e\u2066-\u2069]")
+# The cell is still imported (nothing a reader could see is lost) but its content changed, so each
+# such cell gets a row-numbered warning in the pull report (INVISIBLE_REMOVED) saying how many of
+# which kind were removed, never the value. Only text cells are cleaned: in a date, code, amount
+# or enumeration a control makes the value fail to parse (the row is quarantined). At a cell's
+# edges the readers' strip() already takes the controls Python counts as whitespace (tab to CR,
+# U+001C–U+001F, U+0085), as it takes spaces; those are not reported.
+INVISIBLE_REMOVED = "invisible_removed"
+
+
+def _control_kind(char: str) -> str:
+    code = ord(char)
+    if code < 0x20:
+        return "C0 控制字符"
+    if code == 0x7F:
+        return "删除符 DEL"
+    if code < 0xA0:
+        return "C1 控制字符"
+    return "双向文本控制字符"
+
+
+def _controls_notice(field, raw: str) -> Notice:
+    """What was removed from a text cell: how many characters of which kind (code points named,
+    so staff can search the source for them), never the cell itself."""
+    found = Counter(_INVISIBLE_CONTROLS.findall(raw))
+    parts = [f"{_control_kind(char)} U+{ord(char):04X}" + (f" ×{count}" if count > 1 else "")
+             for char, count in sorted(found.items())]
+    return Notice(field.name, INVISIBLE_REMOVED,
+                  f"删除了 {sum(found.values())} 个不可见字符（{'、'.join(parts)}），其余内容不变；请在源数据中清除")
+
+
+# The kinds of Notice, as the report names a batch of them (validate: cells beyond a file's limit).
+NOTICE_LABELS = {INVISIBLE_REMOVED: "删除了不可见字符"}
 
 
 # A lone surrogate (U+D800–U+DFFF; a JSON export's "\ud800" escape) is half of a UTF-16 pair:
@@ -214,8 +247,11 @@ def _surrogate_problem(field, raw: str) -> Problem | None:
                                f"不是完整的字符，多为生僻字在导出时损坏）；请核对原始记录后重新导出")
 
 
-def normalise_row(table: Table, cells: dict[str, str], surrogates: bool = True) -> tuple[dict, list[Problem]]:
+def normalise_row(table: Table, cells: dict[str, str], surrogates: bool = True,
+                  notices: list[Notice] | None = None) -> tuple[dict, list[Problem]]:
     """cells: English key -> raw string. Returns the typed record and the problems found.
+    `notices`, when given, receives what staff must hear of though the row is used: invisible
+    characters removed from a text cell (see above).
 
     A credit-code field holding an ID number (natural persons in some exports) is moved to
     `id_number`-like private keys: `_person_code` (True) and `_id_number` (when unmasked), and
@@ -259,9 +295,14 @@ def normalise_row(table: Table, cells: dict[str, str], surrogates: bool = True) 
                 problems.append(Problem(field.name, "应为统一社会信用代码，但填写的像是身份证号码"))
             continue
         try:
-            value = _value(field, raw)
-            if field.kind == CREDIT:
-                value = parse_credit_code(value)
+            if field.kind == TEXT:  # _value's last case, taken first: most fields are text
+                value = _INVISIBLE_CONTROLS.sub("", raw)
+                if len(value) != len(raw) and notices is not None:
+                    notices.append(_controls_notice(field, raw))
+            else:
+                value = _value(field, raw)
+                if field.kind == CREDIT:
+                    value = parse_credit_code(value)
         except ValueError as exc:
             problems.append(Problem(field.name, str(exc)))
             value = None

@@ -181,3 +181,17 @@ def test_astral_characters_are_not_surrogates():
     assert all(p.reason == "必填字段为空" for p in problems)
     _, problems = normalise_row(TABLES["penalties"], {"party_name": "青岛\ud800甲公司"}, surrogates=False)
     assert not any("代理码位" in p.reason for p in problems)
+
+
+def test_notices_say_what_was_removed():
+    """Text cells lose their invisible controls with a notice (kind, code point, count) that never
+    repeats the cell; a clean cell gets none."""
+    notices = []
+    record, _ = normalise_row(TABLES["penalties"], {
+        "party_name": "青岛\x01\x01甲\u202e公司", "note": "普通备注"}, notices=notices)
+    assert record["party_name"] == "青岛甲公司"
+    [cleaned] = notices
+    assert cleaned.field == "行政相对人名称" and cleaned.kind == "invisible_removed"
+    assert "删除了 3 个不可见字符" in cleaned.reason
+    assert "U+0001 ×2" in cleaned.reason and "双向文本控制字符 U+202E" in cleaned.reason
+    assert "青岛" not in cleaned.reason and "甲公司" not in cleaned.reason
