@@ -16,7 +16,7 @@ from functools import lru_cache
 from pipeline.errors import Notice, Problem, Quarantined, RowWarning
 from pipeline.ids import normalise_identifier as _normalise_identifier
 from pipeline.normalise import NOTICE_LABELS, drop_secrets, normalise_row
-from pipeline.readers import RawTable
+from pipeline.readers import REPLACEMENT, RawTable
 from pipeline.sources import ColumnMap
 from pipeline.tables import TABLES
 
@@ -56,7 +56,7 @@ def rows_to_records(state: TableState, raw: RawTable, cmap: ColumnMap, *, as_of:
     """Normalise every row of one file; good rows join state.records, bad ones are quarantined.
 
     Never-publish values are used once (is_minor) and dropped here, before anything else sees them.
-    What normalise_row notices about a cell (invisible characters removed) becomes a row
+    What normalise_row notices about a cell (invisible characters removed, U+FFFD) becomes a row
     warning in state.warned, whether or not the row is quarantined too (staff fix both at once).
     """
     table = TABLES[state.name]
@@ -67,11 +67,13 @@ def rows_to_records(state: TableState, raw: RawTable, cmap: ColumnMap, *, as_of:
         state.quarantined.append(Quarantined(state.name, base, number, "（整行）", reason))
     notices: list[Notice] = []
     listed, beyond = 0, {}  # beyond: (field, kind) -> [cells, first row, last row]
+    # constants (sources.yaml `values`) are not in the file the reader looked through
+    replacement = raw.replacement or any(REPLACEMENT in value for value in cmap.constants.values())
     order = {f.name: i for i, f in enumerate(table.fields)}
     for number, cells in raw.rows:
         values = dict(cmap.constants)
         values.update((key, cells[i]) for i, key in cmap.by_index if cells[i])
-        record, problems = normalise_row(table, values, raw.surrogates, notices)
+        record, problems = normalise_row(table, values, raw.surrogates, notices, replacement)
         if notices:
             notices.sort(key=lambda n: order[n.field])  # in the columns' order
             for notice in notices:
