@@ -33,3 +33,30 @@ class Quarantined:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something about one cell staff must hear of although the row is used as it is: which
+    field, what kind of thing (a key of pipeline.normalise.NOTICE_LABELS) and why (Chinese). The
+    reason says where and what, never the cell's value (it may be a name or an ID number)."""
+
+    field: str
+    kind: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class RowWarning:
+    """A Notice with where it is: the row is imported (published if the rules allow), and the
+    report lists it like a quarantined row, so staff can fix the export."""
+
+    table: str
+    file: str
+    row: int
+    field: str
+    kind: str
+    reason: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)

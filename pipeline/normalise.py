@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
@@ -15,9 +16,9 @@ from functools import lru_cache
 from stdnum.cn import ric, uscc
 from stdnum.iso7064 import mod_11_2
 
-from pipeline.errors import Problem
-from pipeline.readers import LONE_SURROGATE
-from pipeline.tables import (BOOL, CREDIT, DATE, ENUM, INT, KINDS, MONEY, SECRET, SYNONYMS, Table)
+from pipeline.errors import Notice, Problem
+from pipeline.readers import LONE_SURROGATE, REPLACEMENT
+from pipeline.tables import (BOOL, CREDIT, DATE, ENUM, INT, KINDS, MONEY, SECRET, SYNONYMS, TEXT, Table)
 
 _YMD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?)?$")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
@@ -193,6 +194,75 @@ def _value(field, raw: str):
 #   HTML parsers report each as an error.
 _INVISIBLE_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
                                  "\u202a-\u202e\u2066-\u2069]")
+# The cell is still imported (nothing a reader could see is lost) but its content changed, so each
+# such cell gets a row-numbered warning in the pull report (INVISIBLE_REMOVED) saying how many of
+# which kind were removed, never the value. Only text cells are cleaned: in a date, code, amount
+# or enumeration a control makes the value fail to parse (the row is quarantined). At a cell's
+# edges the readers' strip() already takes the controls Python counts as whitespace (tab to CR,
+# U+001C–U+001F, U+0085), as it takes spaces; those are not reported.
+INVISIBLE_REMOVED = "invisible_removed"
+
+
+def _control_kind(char: str) -> str:
+    code = ord(char)
+    if code < 0x20:
+        return "C0 控制字符"
+    if code == 0x7F:
+        return "删除符 DEL"
+    if code < 0xA0:
+        return "C1 控制字符"
+    return "双向文本控制字符"
+
+
+def _controls_notice(field, raw: str) -> Notice:
+    """What was removed from a text cell: how many characters of which kind (code points named,
+    so staff can search the source for them), never the cell itself."""
+    found = Counter(_INVISIBLE_CONTROLS.findall(raw))
+    parts = [f"{_control_kind(char)} U+{ord(char):04X}" + (f" ×{count}" if count > 1 else "")
+             for char, count in sorted(found.items())]
+    return Notice(field.name, INVISIBLE_REMOVED,
+                  f"删除了 {sum(found.values())} 个不可见字符（{'、'.join(parts)}），其余内容不变；请在源数据中清除")
+
+
+# U+FFFD (the replacement character, shown as "�") is what a decoder writes where it met bytes it
+# could not decode: a cell holding one was damaged by a wrong encoding somewhere upstream, and the
+# character it stands for is lost. The readers never make one (CSV and JSON are decoded strictly,
+# an undecodable file is refused), so it comes with the export, through every reader: an old .xls
+# whose UTF-16 cell held half a surrogate pair (calamine gives U+FFFD), or a CSV, JSON or .xlsx
+# written by a system that had already decoded something with "replace".
+#
+# Decision: a row-numbered warning (REPLACEMENT_CHAR); the cell is imported as it is. Not a
+# quarantine, because
+# - unlike a lone surrogate (below) it is a character: every output (UTF-8 YAML, pages, feeds,
+#   search index, open data) holds it, so nothing downstream breaks, and what is published is what
+#   the export says, not a substitute the pipeline chose;
+# - it is visible: "青岛�餐饮有限公司" shows a reader that a character is missing, it does not
+#   pass for another name. The rest of the record is valid; a quarantine would hold back (or take
+#   down, for a decision already public) a decision the law requires to be public, over a
+#   character no later pull can restore — only staff correcting the source can, which is what
+#   the warning asks of them;
+# - where it lands in a value that must parse (a date, a code, an enumeration, an amount) the
+#   parser refuses it and the row is quarantined anyway; the warning then tells staff why.
+# The warning names the file, row, field and the character's position, never the value.
+# The lone-surrogate rule below stays: there the pipeline would have to choose what to publish
+# in place of a code point no output can hold. (So the same damaged cell is quarantined from a
+# JSON export, where it arrives as "\ud800", and warned about from an .xls, where calamine has
+# already made it U+FFFD.)
+REPLACEMENT_CHAR = "replacement_char"  # REPLACEMENT (readers) is the character itself
+_SHOWN_POSITIONS = 5
+
+# The kinds of Notice, as the report names a batch of them (validate: cells beyond a file's limit).
+NOTICE_LABELS = {INVISIBLE_REMOVED: "删除了不可见字符", REPLACEMENT_CHAR: "含替换字符 U+FFFD（原字符已丢失）"}
+
+
+def _replacement_notice(field, raw: str) -> Notice:
+    positions = [i + 1 for i, char in enumerate(raw) if char == REPLACEMENT]
+    where = "、".join(str(p) for p in positions[:_SHOWN_POSITIONS]) + "个"
+    if len(positions) > _SHOWN_POSITIONS:
+        where += f"等共 {len(positions)} 个"
+    return Notice(field.name, REPLACEMENT_CHAR,
+                  f"第{where}字符是替换字符 U+FFFD（�）：原字符在导出或转码时已丢失（编码错误），"
+                  f"内容照原样保留；请在源系统中核对该字段后重新导出")
 
 
 # A lone surrogate (U+D800–U+DFFF; a JSON export's "\ud800" escape) is half of a UTF-16 pair:
@@ -202,6 +272,7 @@ _INVISIBLE_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
 # that does not parse is: the lost character cannot be restored, and publishing the rest (or
 # U+FFFD) would show a party name or decision text other than the decision's. Same rule as the
 # readers' strict decoding: an undecodable file is refused, never "replaced". (LONE_SURROGATE)
+# A U+FFFD the export itself holds is only warned about (above): the pipeline did not choose it.
 
 
 def _surrogate_problem(field, raw: str) -> Problem | None:
@@ -214,8 +285,12 @@ def _surrogate_problem(field, raw: str) -> Problem | None:
                                f"不是完整的字符，多为生僻字在导出时损坏）；请核对原始记录后重新导出")
 
 
-def normalise_row(table: Table, cells: dict[str, str], surrogates: bool = True) -> tuple[dict, list[Problem]]:
+def normalise_row(table: Table, cells: dict[str, str], surrogates: bool = True,
+                  notices: list[Notice] | None = None, replacement: bool = True) -> tuple[dict, list[Problem]]:
     """cells: English key -> raw string. Returns the typed record and the problems found.
+    `notices`, when given, receives what staff must hear of though the row is used: invisible
+    characters removed from a text cell, a cell holding U+FFFD (see above); `replacement=False`
+    when the reader knows no cell holds U+FFFD (RawTable.replacement): cells are then not searched.
 
     A credit-code field holding an ID number (natural persons in some exports) is moved to
     `id_number`-like private keys: `_person_code` (True) and `_id_number` (when unmasked), and
@@ -225,6 +300,9 @@ def normalise_row(table: Table, cells: dict[str, str], surrogates: bool = True) 
     """
     record: dict = {}
     problems: list[Problem] = []
+    if replacement and notices is not None:
+        notices.extend(_replacement_notice(field, cells[field.key]) for field in table.fields
+                       if REPLACEMENT in cells.get(field.key, ""))
     for field in table.fields:
         raw = cells.get(field.key, "")
         if surrogates and raw and (problem := _surrogate_problem(field, raw)) is not None:
@@ -259,9 +337,14 @@ def normalise_row(table: Table, cells: dict[str, str], surrogates: bool = True) 
                 problems.append(Problem(field.name, "应为统一社会信用代码，但填写的像是身份证号码"))
             continue
         try:
-            value = _value(field, raw)
-            if field.kind == CREDIT:
-                value = parse_credit_code(value)
+            if field.kind == TEXT:  # _value's last case, taken first: most fields are text
+                value = _INVISIBLE_CONTROLS.sub("", raw)
+                if len(value) != len(raw) and notices is not None:
+                    notices.append(_controls_notice(field, raw))
+            else:
+                value = _value(field, raw)
+                if field.kind == CREDIT:
+                    value = parse_credit_code(value)
         except ValueError as exc:
             problems.append(Problem(field.name, str(exc)))
             value = None

@@ -150,6 +150,13 @@ def _quarantine(report: dict) -> list[dict]:
     return rows or list(report.get("quarantined") or [])
 
 
+def _row_warnings(report: dict) -> list[dict]:
+    """Every row warning of the pull report (tables.<name>.warnings: cells imported but cleaned of
+    invisible characters or holding U+FFFD), for the staff report."""
+    return [{"table": name, **item} for name, table in sorted((report.get("tables") or {}).items())
+            for item in table.get("warnings") or []]
+
+
 def check_quarantine(counts: dict, quarantine: list[dict], max_share: float) -> None:
     """Refuse a release when too large a share of the rows was quarantined (a broken export)."""
     rows = sum(int((c or {}).get("rows") or 0) for c in counts.values())
@@ -277,6 +284,7 @@ def _run(source, store: ReleaseStore, work: str, state: dict, *, as_of, keep, ma
         log(pulled.summary())
     report = _report_dict(pulled)
     state["quarantine"] = _quarantine(report)
+    state["warnings"] = _row_warnings(report)
     state["counts"] = _site_counts(content)
     check_quarantine(state["counts"], state["quarantine"], max_share)
     with _step("泄露检查（content）", log, seconds):  # before rendering: fail fast
@@ -299,7 +307,7 @@ def _run(source, store: ReleaseStore, work: str, state: dict, *, as_of, keep, ma
         report_path = write_report(store.report_path(build_id), build_id=build_id, ok=True,
                                    as_of=state["as_of"], source=state["source"], changes=changes,
                                    quarantine=state["quarantine"], counts=state["counts"],
-                                   reused=reused)
+                                   reused=reused, warnings=state["warnings"])
     with _step("切换线上版本", log, seconds):
         store.switch(build_id)
         _install_codes(codes, store)
@@ -342,7 +350,8 @@ def _failure_report(store: ReleaseStore, state: dict, exc: PublishError) -> None
         write_report(_failed_report_path(store),
                      build_id=state.get("build_id"), ok=False, as_of=state["as_of"],
                      source=state["source"], quarantine=state.get("quarantine") or [],
-                     counts=state.get("counts"), error=str(exc), problems=exc.problems)
+                     counts=state.get("counts"), error=str(exc), problems=exc.problems,
+                     warnings=state.get("warnings") or [])
     except OSError:
         pass  # the disk may be the reason we failed; the message on stderr still says why
 

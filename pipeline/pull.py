@@ -45,9 +45,11 @@ A folder holding sources.yaml is read through it. Header aliases such as the 双
 
 A file that cannot be read or lacks a required column stops the run (exit 2) with a message
 naming the file and column. Bad rows are quarantined and listed in the report; with --strict they
-fail the run (exit 1) and nothing is written. Query codes for the case lookup go to --codes
-(never under content/); a real (non-demo) source needs GONGSHI_CODE_SECRET or
-GONGSHI_CODE_SECRET_FILE when it has cases.
+fail the run (exit 1) and nothing is written. Text cells cleaned of invisible control characters,
+and cells holding U+FFFD (a character lost to a wrong encoding upstream), are imported and listed
+in the report as row warnings (file, row, field; never the value). Query codes for the case
+lookup go to --codes (never under content/); a real (non-demo) source needs GONGSHI_CODE_SECRET
+or GONGSHI_CODE_SECRET_FILE when it has cases.
 
 Timing only (no report): python -m pipeline.pull SOURCE AS_OF CONTENT_DIR [RUNS]
 """

@@ -60,16 +60,17 @@ def _uses_as_of(table: str) -> bool:
     return table not in _MINOR_ON and any(f.never_publish for f in TABLES[table].fields)
 
 
-def _read(src, as_of) -> tuple[dict, tuple[list, list]]:
-    """One export file -> (report lines and counts, (records, quarantined rows))."""
+def _read(src, as_of) -> tuple[dict, tuple[list, list, list]]:
+    """One export file -> (report lines and counts, (records, quarantined rows, row warnings))."""
     from pipeline.sanitize import is_minor
 
     raw, cmap = _header_and_columns(src, read_file(src.path, encoding=src.encoding, sheet=src.sheet))
     state = TableState(src.table)
     rows_to_records(state, raw, cmap, as_of=as_of, is_minor=is_minor)
     meta = {"unknown": list(cmap.unknown), "unmatched": list(cmap.unmatched), "encoding": raw.encoding,
-            "rows": state.rows, "bad": len(state.quarantined), "reclassified": state.reclassified}
-    return meta, (state.records, state.quarantined)
+            "rows": state.rows, "bad": len(state.quarantined), "reclassified": state.reclassified,
+            "warned": len(state.warned)}
+    return meta, (state.records, state.quarantined, state.warned)
 
 
 class Read:
@@ -109,9 +110,9 @@ def read_sources(spec, report: Report, as_of, progress: bool, cache: PullCache):
             log.warning("%s：%d 个列未识别，未使用（%s）", base, len(meta["unknown"]), "、".join(meta["unknown"]))
         for column in meta["unmatched"]:
             report.warnings.append(f"{base}：来源配置 columns 中的列“{column}”在文件表头中不存在")
-        bad = meta["bad"]
-        log.info("读取 %s（表 %s，%s）：%d 行%s", base, src.table, meta["encoding"] or "电子表格", meta["rows"],
-                 f"，其中 {bad} 行有问题已隔离" if bad else "")
+        bad, warned = meta["bad"], meta["warned"]
+        log.info("读取 %s（表 %s，%s）：%d 行%s%s", base, src.table, meta["encoding"] or "电子表格", meta["rows"],
+                 f"，其中 {bad} 行有问题已隔离" if bad else "", f"，{warned} 条单元格警告" if warned else "")
         reads[src.table].append((key, read))
         inputs.append({"table": src.table, "file": base, "sha256": sha, "rows": meta["rows"],
                        "encoding": meta["encoding"]})
@@ -149,16 +150,17 @@ def validate_tables(reads, report: Report, cache: PullCache) -> dict[str, Valida
         if unit is None:
             state = TableState(name)
             for _, read in reads[name]:
-                records, quarantined = read.data
+                records, quarantined, warned = read.data
                 state.provided = True
                 state.rows += read.meta["rows"]
                 state.reclassified += read.meta["reclassified"]
                 state.records.extend(records)
                 state.quarantined.extend(quarantined)
+                state.warned.extend(warned)
             dedupe(state)
             missing = resolve_references(state, {d: tables[d] for d in deps}) if deps else 0
             meta = {"rows": state.rows, "provided": state.provided, "reclassified": state.reclassified,
-                    "quarantined": state.quarantined, "withheld": dict(state.withheld),
+                    "quarantined": state.quarantined, "warned": state.warned, "withheld": dict(state.withheld),
                     "count": len(state.records), "missing": missing}
             unit = cache.put("validate-" + name, key, meta, state.records)
         tables[name] = Validated(name, key, unit)
@@ -173,7 +175,7 @@ def final_state(table: Validated, counts: list[tuple[int, dict]]) -> TableState:
     """The table as the report shows it: validation's counts plus every build step's."""
     state = TableState(table.name, rows=table.meta["rows"], quarantined=list(table.meta["quarantined"]),
                        withheld=Counter(table.meta["withheld"]), provided=table.provided,
-                       reclassified=table.meta["reclassified"])
+                       reclassified=table.meta["reclassified"], warned=list(table.meta["warned"]))
     for published, withheld in counts:
         state.published += published
         for reason, n in withheld.items():

@@ -34,12 +34,15 @@ class RawTable:
     # False only when the reader knows no cell holds a lone surrogate (U+D800–U+DFFF), so
     # normalise_row can skip looking for one cell by cell; True (look) for anything else
     surrogates: bool = True
+    # the same for U+FFFD, the replacement character (pipeline.normalise: a row warning)
+    replacement: bool = True
 
     def with_header_at(self, index: int) -> "RawTable":
         """The same file read with its index-th non-empty record as the header (title rows above
         the header, as some platforms export them, are then skipped)."""
         header, rows, broken = _align(self.records[index][1], self.records[index + 1:])
-        return RawTable(self.path, header, rows, self.encoding, broken, self.records, self.surrogates)
+        return RawTable(self.path, header, rows, self.encoding, broken, self.records, self.surrogates,
+                        self.replacement)
 
 
 # A lone surrogate is half of a UTF-16 pair: not a character, and no UTF-8 file (content/, the
@@ -50,6 +53,10 @@ class RawTable:
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # also matches pairs: only a hint to look
 _SURROGATE_FREE_CODECS = ("utf-8", "utf-8-sig", "gb18030", "gbk", "gb2312")
+# U+FFFD (a character lost upstream) is looked for the same way: in the decoded text once, so
+# normalise_row only searches the cells of a file that has one
+REPLACEMENT = "\ufffd"
+_REPLACEMENT_ESCAPE = re.compile(r"\\u[fF]{3}[dD]")
 
 
 def _decode(path: str, data: bytes, encoding: str | None) -> tuple[str, str]:
@@ -112,10 +119,11 @@ def _align(header: list[str], body: list[tuple[int, list[str]]]) -> tuple[list[s
     return header, rows, broken
 
 
-def _table(path: str, records: list[list[str]], encoding: str | None, surrogates: bool) -> RawTable:
+def _table(path: str, records: list[list[str]], encoding: str | None, surrogates: bool,
+           replacement: bool) -> RawTable:
     numbered = _numbered(path, records)
     header, rows, broken = _align(numbered[0][1], numbered[1:])
-    return RawTable(path, header, rows, encoding, broken, numbered, surrogates)
+    return RawTable(path, header, rows, encoding, broken, numbered, surrogates, replacement)
 
 
 def read_csv(path: str, encoding: str | None = None) -> RawTable:
@@ -127,7 +135,7 @@ def read_csv(path: str, encoding: str | None = None) -> RawTable:
     except csv.Error as exc:
         raise PipelineError(f"{path}: CSV 格式错误（{exc}）") from exc
     surrogates = _may_hold_surrogates(used, text)
-    return _table(path, records, used, surrogates)
+    return _table(path, records, used, surrogates, REPLACEMENT in text)
 
 
 def read_excel(path: str, sheet: str | int | None = None) -> RawTable:
@@ -142,7 +150,8 @@ def read_excel(path: str, sheet: str | int | None = None) -> RawTable:
     records = frame.to_numpy(dtype=object, na_value="").tolist()
     # calamine's cells are Rust strings, which cannot hold a lone surrogate (.xlsx "_xD800_" stays
     # text, an .xls UTF-16 one becomes U+FFFD)
-    return _table(path, [[_excel_cell(c) for c in rec] for rec in records], None, False)
+    cells = [[_excel_cell(c) for c in rec] for rec in records]
+    return _table(path, cells, None, False, any(REPLACEMENT in "".join(rec) for rec in cells))
 
 
 def _excel_cell(cell) -> str:
@@ -171,7 +180,8 @@ def read_json(path: str, encoding: str | None = None) -> RawTable:
     header = [_shown(name) for name in header]  # after the lookups above, which need the keys
     # the text itself was decoded strictly; only an escape can have made a lone surrogate
     surrogates = _may_hold_surrogates(used, text) or _SURROGATE_ESCAPE.search(text) is not None
-    return RawTable(path, header, rows, used, surrogates=surrogates)
+    replacement = REPLACEMENT in text or _REPLACEMENT_ESCAPE.search(text) is not None
+    return RawTable(path, header, rows, used, surrogates=surrogates, replacement=replacement)
 
 
 def _json_cell(value) -> str:

@@ -1,5 +1,6 @@
-"""The pull report: what was read, published, withheld (why) and quarantined (where), as JSON for
-machines and a short summary for the staff member at the terminal."""
+"""The pull report: what was read, published, withheld (why), quarantined (where) and which cells
+staff must check although their rows were used (row warnings), as JSON for machines and a short
+summary for the staff member at the terminal."""
 
 from __future__ import annotations
 
@@ -49,6 +50,9 @@ class Report:
             "rows": state.rows, "published": state.published,
             "withheld": dict(sorted(state.withheld.items())),
             "quarantined": [q.to_dict() for q in sorted(state.quarantined, key=lambda q: (q.file, q.row))],
+            # row warnings (pipeline.validate.rows_to_records): where, what kind, why; at most
+            # MAX_WARNINGS_PER_FILE one by one per file, then one entry per field and kind
+            "warnings": [w.to_dict() for w in sorted(state.warned, key=lambda w: (w.file, w.row))],
         }
 
     def check_arithmetic(self) -> None:
@@ -75,7 +79,7 @@ class Report:
             json.dump(self.to_dict(), fh, ensure_ascii=False, indent=2, sort_keys=False)
             fh.write("\n")
 
-    def summary(self, max_quarantined: int = 20) -> str:
+    def summary(self, max_quarantined: int = 20, max_warnings: int = 20) -> str:
         """Readable summary: one line per table, then what staff should look at."""
         lines = [f"数据日期 as-of {self.as_of}，来源 {self.source}",
                  f"{'表':<16}{'读入':>7}{'公开':>7}{'不公开':>7}{'隔离':>7}"]
@@ -97,6 +101,17 @@ class Report:
             if len(groups) > max_quarantined:
                 rest = sum(last - first + 1 for first, last, _ in groups[max_quarantined:])
                 lines.append(f"    …… 其余 {rest} 行见 JSON 报告")
+        warned = [w for name in TABLE_ORDER for w in self.tables.get(name, {}).get("warnings", [])]
+        if warned:
+            lines.append(f"需要核对的单元格（共 {len(warned)} 条警告；除上面隔离的行外照常导入，请在源数据中修正）：")
+            # by column and kind, so the same warning on consecutive rows of a column is one line
+            groups = _runs(sorted(warned, key=lambda w: (w["file"], w["field"], w["kind"], w["row"])))
+            for first, last, w in groups[:max_warnings]:
+                rows = f"第{first}行" if first == last else f"第{first}–{last}行（{last - first + 1} 行）"
+                lines.append(f"    {w['file']} {rows} 字段“{w['field']}”：{w['reason']}")
+            if len(groups) > max_warnings:
+                rest = sum(last - first + 1 for first, last, _ in groups[max_warnings:])
+                lines.append(f"    …… 其余 {rest} 条见 JSON 报告")
         for path, columns in sorted(self.unknown_columns.items()):
             lines.append(f"未识别的列（未使用）{path}：{'、'.join(columns)}"
                          f" —— 如需使用，请在来源配置的 columns 中映射")

@@ -1,7 +1,8 @@
 """Staff report of one publish run: an HTML page written next to the releases, never inside one.
 
-It lists what the release changed (pipeline.changes) and every quarantined row (file, row, field,
-reason), so staff can fix the export. It is not part of the public site: it may name record ids of
+It lists what the release changed (pipeline.changes), every quarantined row (file, row, field,
+reason) and every row warning (a cell imported but cleaned or damaged upstream), so staff can fix
+the export. It is not part of the public site: it may name record ids of
 withdrawn decisions and file names of the exports. Autoescape is on; nothing is marked safe.
 """
 
@@ -68,6 +69,18 @@ _TEMPLATE = """<!DOCTYPE html>
 {% else %}
 <p>没有隔离的数据行。</p>
 {% endif %}
+{% if warnings %}
+<h2>需要核对的单元格（{{ warnings|length }}）</h2>
+<p>这些单元格已照常导入（不可见字符已删除，替换字符 U+FFFD 照原样保留），请在源数据中修正。</p>
+<table>
+<thead><tr><th>表</th><th>文件</th><th>行</th><th>字段</th><th>原因</th></tr></thead>
+<tbody>
+{% for w in warnings %}
+<tr><td>{{ w.table }}</td><td>{{ w.file }}</td><td>{{ w.row }}</td><td>{{ w.field }}</td><td>{{ w.reason }}</td></tr>
+{% endfor %}
+</tbody>
+</table>
+{% endif %}
 {% if problems %}
 <h2>阻止发布的问题（{{ problems|length }}）</h2>
 <ul>{% for p in problems %}<li>{{ p }}</li>{% endfor %}</ul>
@@ -80,7 +93,8 @@ _ENV = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True, keep_t
 
 
 def _rows(items) -> list[dict]:
-    """Quarantine entries as dicts with the five columns, whatever shape the report gave them."""
+    """Quarantine entries (or row warnings) as dicts with the five columns, whatever shape the
+    report gave them."""
     rows = []
     for item in items or []:
         data = item if isinstance(item, dict) else getattr(item, "__dict__", {})
@@ -90,11 +104,11 @@ def _rows(items) -> list[dict]:
 
 def render_report(*, build_id: str | None, ok: bool, as_of: str, source: str,
                   changes: ChangeSummary | None = None, quarantine=(), counts: dict | None = None,
-                  error: str | None = None, problems=(), reused: bool = False) -> str:
+                  error: str | None = None, problems=(), reused: bool = False, warnings=()) -> str:
     return _ENV.from_string(_TEMPLATE).render(
         build_id=build_id, ok=ok, as_of=as_of, source=source, changes=changes,
         quarantine=_rows(quarantine), counts=counts or {}, error=error, problems=list(problems),
-        reused=reused, reason_labels=REASON_LABELS)
+        reused=reused, reason_labels=REASON_LABELS, warnings=_rows(warnings))
 
 
 def write_report(path: str, **kwargs) -> str:

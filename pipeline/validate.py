@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
-from pipeline.errors import Problem, Quarantined
+from pipeline.errors import Notice, Problem, Quarantined, RowWarning
 from pipeline.ids import normalise_identifier as _normalise_identifier
-from pipeline.normalise import drop_secrets, normalise_row
-from pipeline.readers import RawTable
+from pipeline.normalise import NOTICE_LABELS, drop_secrets, normalise_row
+from pipeline.readers import REPLACEMENT, RawTable
 from pipeline.sources import ColumnMap
 from pipeline.tables import TABLES
 
@@ -26,6 +26,10 @@ normalise_identifier = lru_cache(maxsize=200_000)(_normalise_identifier)
 # Which date a party's age is judged on (is_minor) per table; as_of when missing.
 _MINOR_ON = {"penalties": "decision_date", "permits": "decision_date", "cases": "filed_date",
              "blacklist": "listed_date"}
+
+# Row warnings listed one by one per file; the cells beyond are summed up per field and kind (an
+# export whose every row carries the same debris must not make a report of 100 000 lines).
+MAX_WARNINGS_PER_FILE = 200
 
 
 @dataclass
@@ -40,6 +44,7 @@ class TableState:
     published: int = 0
     provided: bool = False  # at least one source file was given for this table
     reclassified: int = 0   # rows declared as organisations whose code column held an ID number
+    warned: list[RowWarning] = field(default_factory=list)  # cells staff must check; rows still used
 
     def quarantine(self, record: dict, problem: Problem) -> None:
         self.quarantined.append(Quarantined(self.name, record["_file"], record["_row"],
@@ -51,6 +56,8 @@ def rows_to_records(state: TableState, raw: RawTable, cmap: ColumnMap, *, as_of:
     """Normalise every row of one file; good rows join state.records, bad ones are quarantined.
 
     Never-publish values are used once (is_minor) and dropped here, before anything else sees them.
+    What normalise_row notices about a cell (invisible characters removed, U+FFFD) becomes a row
+    warning in state.warned, whether or not the row is quarantined too (staff fix both at once).
     """
     table = TABLES[state.name]
     base = os.path.basename(raw.path)
@@ -58,10 +65,27 @@ def rows_to_records(state: TableState, raw: RawTable, cmap: ColumnMap, *, as_of:
     for number, reason in raw.broken:
         state.rows += 1
         state.quarantined.append(Quarantined(state.name, base, number, "（整行）", reason))
+    notices: list[Notice] = []
+    listed, beyond = 0, {}  # beyond: (field, kind) -> [cells, first row, last row]
+    # constants (sources.yaml `values`) are not in the file the reader looked through
+    replacement = raw.replacement or any(REPLACEMENT in value for value in cmap.constants.values())
+    order = {f.name: i for i, f in enumerate(table.fields)}
     for number, cells in raw.rows:
         values = dict(cmap.constants)
         values.update((key, cells[i]) for i, key in cmap.by_index if cells[i])
-        record, problems = normalise_row(table, values, raw.surrogates)
+        record, problems = normalise_row(table, values, raw.surrogates, notices, replacement)
+        if notices:
+            notices.sort(key=lambda n: order[n.field])  # in the columns' order
+            for notice in notices:
+                if listed < MAX_WARNINGS_PER_FILE:
+                    listed += 1
+                    state.warned.append(RowWarning(state.name, base, number, notice.field, notice.kind,
+                                                   notice.reason))
+                else:
+                    tally = beyond.setdefault((notice.field, notice.kind), [0, number, number])
+                    tally[0] += 1
+                    tally[2] = number
+            notices.clear()
         id_number = drop_secrets(table, record)
         record["_file"], record["_row"] = base, number
         state.rows += 1
@@ -75,6 +99,12 @@ def rows_to_records(state: TableState, raw: RawTable, cmap: ColumnMap, *, as_of:
         on = record.get(_MINOR_ON.get(state.name, "")) or as_of
         record["_minor"] = bool(id_number) and bool(is_minor(id_number, on))
         state.records.append(record)
+    for (name, kind), (count, first, last) in beyond.items():
+        rows = f"第{first}行" if first == last else f"第{first}–{last}行"
+        state.warned.append(RowWarning(
+            state.name, base, first, name, kind,
+            f"{rows}另有 {count} 个单元格{NOTICE_LABELS[kind]}，未逐条列出（每个文件只逐条列出前 "
+            f"{MAX_WARNINGS_PER_FILE} 条）；请在源数据中检查整列"))
 
 
 def _combined(problems: list[Problem]) -> Problem:

@@ -181,3 +181,23 @@ def test_astral_characters_are_not_surrogates():
     assert all(p.reason == "必填字段为空" for p in problems)
     _, problems = normalise_row(TABLES["penalties"], {"party_name": "青岛\ud800甲公司"}, surrogates=False)
     assert not any("代理码位" in p.reason for p in problems)
+
+
+def test_notices_say_what_was_removed_and_where_a_character_was_lost():
+    """Text cells lose their invisible controls with a notice (kind, code point, count); U+FFFD is
+    kept with a notice naming its positions; neither notice repeats the cell. A reader that knows
+    its file has no U+FFFD (replacement=False) spares the search."""
+    notices = []
+    record, _ = normalise_row(TABLES["penalties"], {
+        "party_name": "青岛\x01\x01甲\u202e公司", "facts": "\ufffd" * 7 + "经抽检", "note": "普通备注"}, notices=notices)
+    assert record["party_name"] == "青岛甲公司" and record["facts"] == "\ufffd" * 7 + "经抽检"
+    by_field = {n.field: n for n in notices}
+    assert set(by_field) == {"行政相对人名称", "违法事实"}
+    cleaned, lost = by_field["行政相对人名称"], by_field["违法事实"]
+    assert cleaned.kind == "invisible_removed" and "删除了 3 个不可见字符" in cleaned.reason
+    assert "U+0001 ×2" in cleaned.reason and "双向文本控制字符 U+202E" in cleaned.reason
+    assert lost.kind == "replacement_char" and "第1、2、3、4、5个等共 7 个字符" in lost.reason
+    assert not any(fragment in n.reason for n in notices for fragment in ("青岛", "甲公司", "经抽检"))
+    notices.clear()
+    normalise_row(TABLES["penalties"], {"facts": "经\ufffd抽检"}, notices=notices, replacement=False)
+    assert notices == []

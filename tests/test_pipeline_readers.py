@@ -231,3 +231,33 @@ def test_a_lone_surrogate_in_a_column_name_is_shown_escaped(tmp_path):
     csv_path.write_bytes(",".join(HEADER + ["备注\\udc00"]).encode("unicode_escape") + b"\n" +
                          ",".join(ROW + ["x"]).encode("unicode_escape") + b"\n")
     assert read_file(str(csv_path), encoding="unicode_escape").header[-1] == "备注\\udc00"
+
+
+def test_replacement_character_flag_is_exact_for_every_reader(tmp_path):
+    """RawTable.replacement lets normalise skip looking for U+FFFD cell by cell: it must be True
+    whenever a cell holds one (as a JSON escape too), or its row warning would be lost."""
+    import openpyxl
+
+    def csv_file(cell):
+        path = tmp_path / "agencies.csv"
+        path.write_bytes(("\r\n".join(",".join(r) for r in (HEADER, ROW[:2] + [cell])) + "\r\n").encode("gb18030"))
+        return path
+
+    def json_file(cell, ascii_only):
+        path = tmp_path / "agencies.json"
+        path.write_text(json.dumps([dict(zip(HEADER, ROW[:2] + [cell]))], ensure_ascii=ascii_only), encoding="utf-8")
+        return path
+
+    def xlsx_file(cell):
+        path = tmp_path / "agencies.xlsx"
+        book = openpyxl.Workbook()
+        book.active.append(HEADER)
+        book.active.append(ROW[:2] + [cell])
+        book.save(path)
+        return path
+
+    for cell, expected in (("法定\ufffd机关", True), ("法定行政机关", False)):
+        for path in (csv_file(cell), json_file(cell, True), json_file(cell, False), xlsx_file(cell)):
+            table = read_file(str(path))
+            assert table.replacement is expected, path.name
+            assert table.rows[0][1][2] == cell

@@ -95,6 +95,25 @@ def test_staff_report_escapes_everything_and_lists_quarantine(tmp_path):
     assert "发布失败，线上网站未改变" in failed and "<li>a:1</li>" in failed
 
 
+def test_staff_report_lists_the_pull_reports_row_warnings(tmp_path):
+    """Cells imported but cleaned (or holding U+FFFD) are listed for staff, escaped, with the
+    table; a report without any shows no such section."""
+    from pipeline.publish import _row_warnings
+
+    pulled = {"tables": {"permits": {"rows": 1, "published": 1, "withheld": {}, "quarantined": [],
+                                     "warnings": [{"table": "permits", "file": "<i>permits</i>.json",
+                                                   "row": 2, "field": "行政相对人名称", "kind": "invisible_removed",
+                                                   "reason": "删除了 1 个不可见字符（C0 控制字符 U+0001）"}]},
+                         "agencies": {"rows": 2, "published": 2, "withheld": {}, "quarantined": []}}}
+    warnings = _row_warnings(pulled)
+    assert [(w["table"], w["row"]) for w in warnings] == [("permits", 2)]
+    html = render_report(build_id="20261120-abc", ok=True, as_of="2026-11-20", source="x",
+                         warnings=warnings)
+    assert "需要核对的单元格（1）" in html and "&lt;i&gt;permits&lt;/i&gt;.json" in html and "<i>" not in html
+    assert "<td>行政相对人名称</td>" in html and "U+0001" in html
+    assert "需要核对的单元格" not in render_report(build_id=None, ok=True, as_of="2026-11-20", source="x")
+
+
 def test_staff_report_shows_a_non_utf8_source_path_escaped(tmp_path):
     """A folder named in GBK (a zip made on Windows) reaches the report with lone surrogates."""
     source = "/data/" + os.fsdecode("导出".encode("gbk"))

@@ -260,3 +260,37 @@ def test_case_notes_follow_the_officer_register(work):
     _edit_csv(work / "exports" / "officers.csv", lambda rows: [r for r in rows if r[0] != "刘建华"])
     _same_as_uncached(work)
     assert "执法人员刘*、李*出示执法证件" in published() and "刘建华" not in published()
+
+
+def _warnings(report: dict) -> set:
+    return {(w["file"], w["row"], w["field"], w["kind"]) for t in report["tables"].values() for w in t["warnings"]}
+
+
+def test_row_warnings_are_replayed_by_a_cached_pull(work, monkeypatch):
+    """Row warnings (invisible characters removed, U+FFFD) come from reading the export: a pull
+    that reads no export (all cached), or validates a table again from a cached read, reports
+    them as the uncached pull does."""
+    def plant(rows):
+        facts = _column(rows, "CF_SY", "违法事实")
+        rows[1][facts] = rows[2][facts] = "当事人\x01生产的食品\ufffd不合格。"  # two identical rows
+        return rows
+    _edit_csv(work / "exports" / "penalties.csv", plant)
+    permits = work / "exports" / "permits.json"
+    items = json.loads(permits.read_text(encoding="utf-8"))
+    items[0]["许可内容"] += "\u202e"
+    permits.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
+    expected = {("penalties.csv", 2, "违法事实", "invisible_removed"), ("penalties.csv", 2, "违法事实", "replacement_char"),
+                ("penalties.csv", 3, "违法事实", "invisible_removed"), ("penalties.csv", 3, "违法事实", "replacement_char"),
+                ("permits.json", 2, "许可内容", "invisible_removed")}
+
+    _same_as_uncached(work)  # cold
+    reads = _count_reads(monkeypatch)
+    _, warm, _ = _pull(work, "content")  # warm: every step cached, no export read
+    assert reads == [] and _warnings(warm) == expected
+    # a referenced table changes: penalties and permits are validated again from cached reads
+    # (their records are not cached, so the files are read again for them)
+    _edit_csv(work / "exports" / "agencies.csv", lambda rows: rows[:-1] + [rows[-1][:-1] + ["http://example.cn"]])
+    cached = _pull(work, "content")
+    assert {"agencies.csv", "penalties.csv", "permits.json"} <= set(reads)
+    assert _warnings(cached[1]) == expected
+    assert cached == _pull(work, "plain-after-agencies", cached=False)
