@@ -125,3 +125,39 @@ def test_a_bodys_listing_stacks_at_320px_with_its_column_labels(browser, base_ur
             assert [c["label"] for c in cells] == [f'"{h}："' for h in shown["headers"]]
     finally:
         context.close()
+
+
+# Colour pairs of every visible text in print: printers leave out background colours (Chromium's
+# default) unless an element asks for print-color-adjust: exact, so white-on-colour text vanishes.
+_PRINT_TEXT = """() => {
+  const printed = cs => (cs.printColorAdjust || cs.webkitPrintColorAdjust) === 'exact'
+                        ? cs.backgroundColor : 'rgba(0, 0, 0, 0)';
+  const items = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const own = Array.from(el.childNodes).some(n => n.nodeType === 3 && n.textContent.trim());
+    const cs = getComputedStyle(el);
+    if (!own || cs.visibility === 'hidden' || !el.getClientRects().length) continue;
+    const bg = [];
+    for (let n = el; n && n.nodeType === 1; n = n.parentElement) bg.push([printed(getComputedStyle(n)), 1]);
+    bg.push(['rgb(255, 255, 255)', 1]);
+    items.push({what: el.tagName.toLowerCase() + '.' + el.className + ' «' + el.textContent.trim().slice(0, 12) + '»',
+                kind: 'text', fg: [cs.color, parseFloat(cs.opacity)], bg: bg,
+                px: parseFloat(cs.fontSize), weight: parseFloat(cs.fontWeight)});
+  }
+  return items;
+}"""
+
+
+def test_printed_pages_keep_their_text_and_drop_the_screen_furniture(page, base_url):
+    from a11y_helpers import contrast_problems
+
+    page.goto(base_url + "/penalties/")
+    page.locator("main table a[href^='/penalties/']").first.click()
+    page.wait_for_load_state()
+    page.emulate_media(media="print")
+    assert page.locator("main .tag").count() > 0            # the status tag, white on blue on screen
+    assert contrast_problems(page.evaluate(_PRINT_TEXT)) == []
+    for hidden in (".header-search", ".main-nav", "#large-text-toggle"):
+        assert not page.locator(hidden).is_visible(), hidden
+    assert page.locator(".demo-banner").is_visible()       # a printed demo page still says so
+    assert page.locator("main h1").is_visible()
