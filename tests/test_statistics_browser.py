@@ -52,3 +52,36 @@ def test_chart_is_a_named_image_with_a_description(page, stats_url):
     assert "行政处罚（8）" in description
     table = page.get_by_role("table", name="全市2026年各类执法行为数量")
     assert table.get_by_role("row").count() == 5   # header + 4 categories
+
+
+# The rendered size of the smallest chart label, how far the page scrolls sideways, and whether
+# the chart's box scrolls (its content wider than the box).
+_CHART_AT_WIDTH = """() => {
+  const svg = document.querySelector('svg.chart');
+  const scale = svg.getScreenCTM().a;
+  const sizes = Array.from(svg.querySelectorAll('text'), t => parseFloat(getComputedStyle(t).fontSize) * scale);
+  const box = svg.closest('.chart-scroll');
+  return {smallest: Math.min(...sizes), pageOverflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+          boxScrolls: box.scrollWidth > box.clientWidth};
+}"""
+
+
+@pytest.mark.parametrize("large_text, smallest", [(False, 13), (True, 16)])
+def test_chart_labels_stay_readable_on_a_phone(browser, stats_url, large_text, smallest):
+    """At 320 px a chart does not shrink its labels to ~6 px: it keeps 13 px (16 px in large-text
+    mode) and scrolls sideways in its own box, which the keyboard can reach; the page does not."""
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    pg = context.new_page()
+    try:
+        pg.goto(stats_url + "/statistics/2026/")
+        if large_text:
+            pg.locator("#large-text-toggle").click()
+        figures = pg.evaluate(_CHART_AT_WIDTH)
+        assert figures["smallest"] >= smallest - 0.5 and figures["pageOverflow"] <= 0, figures
+        assert figures["boxScrolls"]
+        box = pg.get_by_role("group", name="全市2026年各类执法行为数量（图表，可左右滚动）")
+        box.focus()
+        pg.keyboard.press("ArrowRight")
+        assert box.evaluate("el => el.scrollLeft") > 0
+    finally:
+        context.close()
