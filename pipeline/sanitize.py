@@ -97,6 +97,22 @@ _NOT_A_NAME_AFTER_ROLE = tuple(
     "辩称 诉称 主张 要求 认为 是否 依法 自行 按照 有权 逾期 未按 如未 单位 个人 本人 户籍 住所 身份 "
     "信息 名称 姓名 名单 资格 权利 义务 责任 明确 知晓 甘愿 自愿 方面".split()
 )
+# Characters that start the predicate after a name and are almost never the last character of a
+# given name. jieba glues them to the name (刘大未/nr 取得): masking them with the name would turn
+# 刘大未取得许可 ("did not obtain") into 刘*取得许可 ("obtained").
+_PREDICATE_STARTS = frozenset("未不没拒擅被把曾仍已系称并也又还均都再")
+# Prepositions that are also given-name characters (志向, 于) are cut off only where what follows
+# makes them prepositions: 向本局举报, 于2024年….
+_PREPOSITION_THEN = re.compile(r"[于向在对从自](?:\d|本|我|该|其|市|区|县|镇|有关|上级|执法|现场|场|处罚)")
+# Words after a name that jieba's name guess may swallow the first character of (戴敏陈/述申辩).
+_PREDICATE_WORDS = tuple(w for w in _NAME_STOP_WORDS + _NOT_A_NAME_AFTER_ROLE if len(w) > 1)
+# What a person does right after being named (举报人于燕向本局举报, 证人于波表示…): after a surname
+# that is also a function word, only these (or punctuation) end a name — 负责人和安全生产… is none.
+_PERSON_ACTS = tuple("反映 投诉 举报 提供 证实 到场 表示 称 声称 签收 签字 承认 拒绝 拒不 驾驶 陈述 申辩 "
+                     "辩称 同意 确认 认可 要求 提出".split())
+# Surnames that are mostly function words right after a soft role word (员工都已签字, 员工和…).
+_ADVERB_SURNAMES = frozenset("于元应和时全国信来向都相初门由那但")
+
 # Suffixes that end an organisation name. Place suffixes (镇, 村, 路 …) are handled separately as
 # the character right after a name (李哥庄镇, 王家村), see _NON_NAME_ENDINGS.
 _ORG_SUFFIXES = tuple(sorted(
@@ -285,20 +301,13 @@ def _name_may_end(text: str, pos: int) -> bool:
     return _name_ends_at(text, pos) or _name_ends_at(text, pos + 1)
 
 
-# What a person does right after being named (举报人于燕向本局举报, 证人于波表示…): after a surname
-# that is also a function word, only these (or punctuation) end a name — 负责人和安全生产… is none.
-_PERSON_ACTS = tuple("反映 投诉 举报 提供 证实 到场 表示 称 声称 签收 签字 承认 拒绝 拒不 驾驶 陈述 申辩 "
-                     "辩称 同意 确认 认可 要求 提出".split())
-
-
 def _short_name_end(text: str, pos: int) -> int | None:
     """End of a one- or two-character given name at `pos` followed by punctuation, the end of the
     text or what a person does (_PERSON_ACTS, _PREDICATE_STARTS, _PREPOSITION_THEN), or None."""
     for end in (pos + 1, pos + 2):
         if end > len(text) or not all(_HAN_RE.match(c) and c not in _PREDICATE_STARTS for c in text[pos:end]):
             return None  # 员工都已签字: no name
-        if (end == len(text) or not _HAN_RE.match(text[end]) or text[end] in _PREDICATE_STARTS
-                or text.startswith(_PERSON_ACTS, end) or _PREPOSITION_THEN.match(text, end)):
+        if _name_surely_ends_at(text, end):
             return end
     return None
 
@@ -307,10 +316,6 @@ def _name_surely_ends_at(text: str, i: int) -> bool:
     """A name certainly ends at i: punctuation or the end of the text, or what a person does."""
     return (i >= len(text) or not _HAN_RE.match(text[i]) or text[i] in _PREDICATE_STARTS
             or text.startswith(_PERSON_ACTS, i) or bool(_PREPOSITION_THEN.match(text, i)))
-
-
-# Surnames that are mostly function words right after a soft role word (员工都已签字, 员工和…).
-_ADVERB_SURNAMES = frozenset("于元应和时全国信来向都相初门由那但")
 
 
 def _soft_name_end(text: str, start: int) -> int | None:
@@ -483,17 +488,6 @@ def _nr_spans(text: str, tokens, protected) -> list[tuple[int, int]]:
             continue
         spans.append((start, end))
     return spans
-
-
-# Characters that start the predicate after a name and are almost never the last character of a
-# given name. jieba glues them to the name (刘大未/nr 取得): masking them with the name would turn
-# 刘大未取得许可 ("did not obtain") into 刘*取得许可 ("obtained").
-_PREDICATE_STARTS = frozenset("未不没拒擅被把曾仍已系称并也又还均都再")
-# Prepositions that are also given-name characters (志向, 于) are cut off only where what follows
-# makes them prepositions: 向本局举报, 于2024年….
-_PREPOSITION_THEN = re.compile(r"[于向在对从自](?:\d|本|我|该|其|市|区|县|镇|有关|上级|执法|现场|场|处罚)")
-# Words after a name that jieba's name guess may swallow the first character of (戴敏陈/述申辩).
-_PREDICATE_WORDS = tuple(w for w in _NAME_STOP_WORDS + _NOT_A_NAME_AFTER_ROLE if len(w) > 1)
 
 
 def _trim_name(text: str, start: int, end: int) -> tuple[int, int]:
