@@ -59,3 +59,25 @@ def test_no_personal_data_in_content(pulled):
 
     root, _ = pulled
     assert scan_tree(str(root / "content")) == []
+
+
+def test_people_named_in_demo_free_text_are_masked(pulled):
+    """The demo's free text names whistle-blowers, questioned parties, operators and legal
+    representatives right after their role word; no such role word + name reaches content/
+    (their names may appear elsewhere: a legal representative's own field, an officer's name)."""
+    import re
+
+    root, _ = pulled
+    raw = []
+    for path in (root / "exports").iterdir():
+        data = path.read_bytes()
+        for encoding in ("utf-8", "gb18030"):
+            try:
+                raw.append(data.decode(encoding))
+                break
+            except UnicodeDecodeError:
+                continue
+    named = set(re.findall(r"(举报人|询问当事人|经营者|法定代表人)([\u4e00-\u9fff]{2,4})[（，(]", "\n".join(raw)))
+    content = "\n".join(p.read_text(encoding="utf-8") for p in (root / "content").rglob("*.yaml"))
+    assert len(named) > 100
+    assert sorted(role + name for role, name in named if role + name in content) == []
