@@ -94,24 +94,13 @@ class Report:
         quarantined = [q for name in TABLE_ORDER for q in self.tables.get(name, {}).get("quarantined", [])]
         if quarantined:
             lines.append(f"隔离的行（共 {len(quarantined)} 行，请修正导出文件后重新导入）：")
-            groups = _runs(quarantined)
-            for first, last, q in groups[:max_quarantined]:
-                rows = f"第{first}行" if first == last else f"第{first}–{last}行（{last - first + 1} 行）"
-                lines.append(f"    {q['file']} {rows} 字段“{q['field']}”：{q['reason']}")
-            if len(groups) > max_quarantined:
-                rest = sum(last - first + 1 for first, last, _ in groups[max_quarantined:])
-                lines.append(f"    …… 其余 {rest} 行见 JSON 报告")
+            lines += _run_lines(quarantined, max_quarantined, "行")
         warned = [w for name in TABLE_ORDER for w in self.tables.get(name, {}).get("warnings", [])]
         if warned:
             lines.append(f"需要核对的单元格（共 {len(warned)} 条警告；除上面隔离的行外照常导入，请在源数据中修正）：")
             # by column and kind, so the same warning on consecutive rows of a column is one line
-            groups = _runs(sorted(warned, key=lambda w: (w["file"], w["field"], w["kind"], w["row"])))
-            for first, last, w in groups[:max_warnings]:
-                rows = f"第{first}行" if first == last else f"第{first}–{last}行（{last - first + 1} 行）"
-                lines.append(f"    {w['file']} {rows} 字段“{w['field']}”：{w['reason']}")
-            if len(groups) > max_warnings:
-                rest = sum(last - first + 1 for first, last, _ in groups[max_warnings:])
-                lines.append(f"    …… 其余 {rest} 条见 JSON 报告")
+            lines += _run_lines(sorted(warned, key=lambda w: (w["file"], w["field"], w["kind"], w["row"])),
+                                max_warnings, "条")
         for path, columns in sorted(self.unknown_columns.items()):
             lines.append(f"未识别的列（未使用）{path}：{'、'.join(columns)}"
                          f" —— 如需使用，请在来源配置的 columns 中映射")
@@ -137,3 +126,17 @@ def _runs(quarantined: list[dict]) -> list[tuple[int, int, dict]]:
                 continue
         runs.append((q["row"], q["row"], q))
     return runs
+
+
+def _run_lines(entries: list[dict], limit: int, unit: str) -> list[str]:
+    """The summary's lines for quarantined rows or row warnings: one per run (_runs), at most
+    `limit`, then how many more (`unit`: 行 or 条) only the JSON report lists."""
+    groups = _runs(entries)
+    lines = []
+    for first, last, entry in groups[:limit]:
+        rows = f"第{first}行" if first == last else f"第{first}–{last}行（{last - first + 1} 行）"
+        lines.append(f"    {entry['file']} {rows} 字段“{entry['field']}”：{entry['reason']}")
+    if len(groups) > limit:
+        rest = sum(last - first + 1 for first, last, _ in groups[limit:])
+        lines.append(f"    …… 其余 {rest} {unit}见 JSON 报告")
+    return lines

@@ -56,30 +56,26 @@ _TEMPLATE = """<!DOCTYPE html>
 </section>
 {% endfor %}
 {% endif %}
-<h2>隔离的数据行（{{ quarantine|length }}）</h2>
-{% if quarantine %}
+{% macro row_table(entries) %}
 <table>
 <thead><tr><th>表</th><th>文件</th><th>行</th><th>字段</th><th>原因</th></tr></thead>
 <tbody>
-{% for q in quarantine %}
-<tr><td>{{ q.table }}</td><td>{{ q.file }}</td><td>{{ q.row }}</td><td>{{ q.field }}</td><td>{{ q.reason }}</td></tr>
+{% for e in entries %}
+<tr><td>{{ e.table }}</td><td>{{ e.file }}</td><td>{{ e.row }}</td><td>{{ e.field }}</td><td>{{ e.reason }}</td></tr>
 {% endfor %}
 </tbody>
 </table>
+{% endmacro %}
+<h2>隔离的数据行（{{ quarantine|length }}）</h2>
+{% if quarantine %}
+{{ row_table(quarantine) }}
 {% else %}
 <p>没有隔离的数据行。</p>
 {% endif %}
 {% if warnings %}
 <h2>需要核对的单元格（{{ warnings|length }}）</h2>
 <p>这些单元格已照常导入（不可见字符已删除，替换字符 U+FFFD 照原样保留），请在源数据中修正。</p>
-<table>
-<thead><tr><th>表</th><th>文件</th><th>行</th><th>字段</th><th>原因</th></tr></thead>
-<tbody>
-{% for w in warnings %}
-<tr><td>{{ w.table }}</td><td>{{ w.file }}</td><td>{{ w.row }}</td><td>{{ w.field }}</td><td>{{ w.reason }}</td></tr>
-{% endfor %}
-</tbody>
-</table>
+{{ row_table(warnings) }}
 {% endif %}
 {% if problems %}
 <h2>阻止发布的问题（{{ problems|length }}）</h2>
