@@ -82,6 +82,10 @@ def test_chart_labels_stay_readable_on_a_phone(browser, stats_url, large_text, s
         box = pg.get_by_role("group", name="全市2026年各类执法行为数量（图表，可左右滚动）")
         box.focus()
         pg.keyboard.press("ArrowRight")
+        for _ in range(50):  # keyboard scrolling is animated: wait for it to start (at most 2.5 s)
+            if box.evaluate("el => el.scrollLeft") > 0:
+                break
+            pg.wait_for_timeout(50)
         assert box.evaluate("el => el.scrollLeft") > 0
     finally:
         context.close()
