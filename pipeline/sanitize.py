@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
+import unicodedata
 from datetime import date
 from functools import lru_cache
 from typing import Iterable
@@ -669,8 +671,28 @@ _NUMBER_DETECTORS = (_ID18_RE, _ID15_RE, _FRAGMENT_RE, _MOBILE_RE, _CARD_RE)
 _ANY_NUMBER_RE = re.compile("|".join(f"(?:{p.pattern})" for p in _NUMBER_DETECTORS))
 
 
+# The detectors are written for ASCII digits, but people type numbers in full-width forms
+# (１３９…, with ＋ － Ｘ) and other scripts' digits are digits too. Each maps onto one ASCII
+# character, so a number is looked for in a mapped copy and the offsets hold for the text itself.
+_OTHER_DIGIT_RE = re.compile(r"(?![0-9])\d|[Ｘｘ＊＋－]")
+
+
+@lru_cache(maxsize=1)
+def _ascii_digit_table() -> dict[int, str]:
+    table = {cp: str(unicodedata.decimal(chr(cp))) for cp in range(128, sys.maxunicode + 1)
+             if unicodedata.category(chr(cp)) == "Nd"}
+    table.update({ord(a): b for a, b in zip("Ｘｘ＊＋－", "Xx*+-")})
+    return table
+
+
+def ascii_digits(text: str) -> str:
+    """text with every digit and full-width Ｘ ＊ ＋ － as its ASCII character (same length)."""
+    return text.translate(_ascii_digit_table()) if _OTHER_DIGIT_RE.search(text) else text
+
+
 def find_personal_data(text: str) -> list[tuple[str, int, int]]:
-    """(kind, start, end) of ID numbers, ID fragments, mobile numbers and bank cards, sorted.
+    """(kind, start, end) of ID numbers, ID fragments, mobile numbers and bank cards written in
+    ASCII digits, sorted (map other digits first: ascii_digits; the leak gate maps full-width).
 
     kinds: id_number, id_fragment, mobile, bank_card. Landlines and e-mail addresses are not
     reported here: agencies publish theirs (咨询电话, 监督电话); `scrub_text` still masks them in
@@ -711,6 +733,7 @@ def _drop_overlaps(hits: list[tuple[str, int, int]]) -> list[tuple[str, int, int
 
 
 def _number_spans(text: str) -> list[tuple[int, int]]:
+    text = ascii_digits(text)  # one character for one: the spans hold for the original text
     spans = [(s, e) for _, s, e in find_personal_data(text)]
     spans += [(m.start(), m.end()) for m in _LANDLINE_RE.finditer(text)]
     spans += [(m.start(), m.end()) for m in _EMAIL_RE.finditer(text)]

@@ -230,3 +230,20 @@ def test_file_and_folder_names_that_are_not_utf8(exports, tmp_path):
     with pytest.raises(PipelineError, match="处罚.csv: 文件名不是 UTF-8 编码.*penalties.csv"):
         pull(str(tmp_path / "sources.yaml"), as_of=AS_OF, content_dir=str(tmp_path / "c2"),
              codes_path=str(tmp_path / "codes2.csv"), progress=False)
+
+
+def test_numbers_typed_in_full_width_or_other_digits_are_masked(exports, tmp_path):
+    """A phone number typed with a Chinese IME comes in full-width digits: the pull masks it like
+    an ASCII one (before, it went through unmasked and the leak gate then failed the build)."""
+    from pipeline.leakgate import scan_tree
+
+    folder = tmp_path / "exports"
+    shutil.copytree(exports, folder)
+    penalties = folder / "penalties.csv"
+    wide = "".join(chr(ord(c) + 0xFEE0) for c in "13812345678")
+    penalties.write_bytes(penalties.read_bytes().decode("gb18030").replace("13812345678", wide).encode("gb18030"))
+    assert wide.encode("gb18030") in penalties.read_bytes()
+    _, content = _pull(folder, tmp_path)
+    text = _all_text(content)
+    assert wide not in text and "13812345678" not in text and "［已隐去］" in text
+    assert scan_tree(str(content)) == []

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from stdnum.cn import ric, uscc
 
-from pipeline.sanitize import (NUMBER_MASK, find_personal_data, id_check_digit, is_minor, is_secret,
+from pipeline.sanitize import (NUMBER_MASK, ascii_digits, find_personal_data, id_check_digit, is_minor, is_secret,
                                mask_person_name, scrub_text)
 
 
@@ -274,3 +274,15 @@ def test_names_after_soft_role_words_when_a_name_surely_ends():
     for text in ("员工宿舍，", "学生安全教育", "员工共计3人", "员工都已签字", "消费者权益保护法", "村民委员会",
                  "居民身份证", "员工方面，", "职工平均工资", "员工安排，", "员工文明礼貌"):
         assert scrub_text(text) == text
+
+
+@pytest.mark.parametrize("digits", [
+    lambda c: chr(ord(c) + 0xFEE0),             # full-width, as a Chinese IME types them
+    lambda c: chr(0x0660 + int(c)),             # Arabic-Indic
+    lambda c: chr(0x1D7CE + int(c)),            # mathematical bold (outside the BMP)
+])
+def test_numbers_in_other_digit_forms_are_masked(digits):
+    mobile = "".join(digits(c) for c in "13912345678")
+    text = f"当事人电话{mobile}，身份证号码{''.join(digits(c) for c in '370281198503150027')}。"
+    assert scrub_text(text) == "当事人电话［已隐去］，身份证号码［已隐去］。"
+    assert [kind for kind, _, _ in find_personal_data(ascii_digits(text))] == ["mobile", "id_number"]
